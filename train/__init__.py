@@ -1,0 +1,1 @@
+"""Intermediate-task training (how checkpoints are made); ships as ``xfer_tasks.train``."""

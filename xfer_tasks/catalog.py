@@ -1,0 +1,130 @@
+"""Every evaluation task of the suite, declared as data in one place.
+
+A benchmark is a name, its languages, where its data lives (Hub id and local subfolder) and
+what it reports. The generator scripts beside the YAMLs in ``task_yamls/`` read this module,
+so adding a language is a one-line change here plus re-running the generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str  # group name; each language's task is f"{name}_{lang}"
+    languages: tuple[str, ...]
+    hub_id: str
+    local_subdir: str
+    metrics: tuple[str, ...]
+    source: str  # the reference definition the metrics follow
+    extra_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def task_names(self, languages: tuple[str, ...] | None = None) -> list[str]:
+        return [f"{self.name}_{lang}" for lang in (languages or self.languages)]
+
+
+XNLI = Benchmark(
+    name="xfer_xnli",
+    languages=tuple("ar bg de el en es fr hi ru sw th tr ur vi zh".split()),
+    hub_id="facebook/xnli",
+    local_subdir="xnli",
+    metrics=("acc",),
+    source="XTREME (Hu et al. 2020): accuracy over the three NLI labels, test split",
+)
+
+TYDIQA = Benchmark(
+    name="xfer_tydiqa",
+    languages=tuple("ar bn en fi id ko ru sw te".split()),
+    hub_id="google-research-datasets/tydiqa",
+    local_subdir="tydiqa_goldp",
+    metrics=("f1", "exact_match"),
+    source="official TyDiQA-GoldP / SQuAD v1.1 evaluate script: normalised token F1 and EM, max over gold answers",
+)
+
+BUCC = Benchmark(
+    name="xfer_bucc",
+    languages=("de", "fr", "ru", "zh"),
+    hub_id="mteb/bucc-bitext-mining",
+    local_subdir="bucc2018",
+    metrics=("f1", "precision", "recall", "threshold"),
+    source="LASER/XTREME BUCC 2018 margin-based mining; threshold tuned on `sample`, applied to `training`",
+)
+
+# The 112 language pairs of the LASER Tatoeba release (three-letter codes, each paired with eng).
+TATOEBA_ALL = tuple(
+    """afr amh ang ara arq arz ast awa aze bel ben ber bos bre bul cat cbk ceb ces cha cmn cor csb
+    cym dan deu dsb dtp ell epo est eus fao fin fra fry gla gle glg gsw heb hin hrv hsb hun hye ido
+    ile ina ind isl ita jav jpn kab kat kaz khm kor kur kzj lat lfn lit lvs mal mar max mhr mkd mon
+    nds nld nno nob nov oci orv pam pes pms pol por ron rus slk slv spa sqi srp swe swg swh tam tat
+    tel tgl tha tuk tur tzl uig ukr urd uzb vie war wuu xho yid yue zsm""".split()
+)
+# The 36 Tatoeba languages XTREME reports (XTREME's two-letter code -> LASER file code).
+TATOEBA_XTREME = {
+    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa",
+    "et": "est", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
+    "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz",
+    "ko": "kor", "ml": "mal", "mr": "mar", "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh",
+    "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "ur": "urd", "vi": "vie",
+    "zh": "cmn",
+}  # fmt: skip
+TATOEBA = Benchmark(
+    name="xfer_tatoeba",
+    languages=tuple(sorted(TATOEBA_XTREME.values())),
+    hub_id="mteb/tatoeba-bitext-mining",
+    local_subdir="tatoeba",
+    metrics=("acc_en2xx", "acc_xx2en", "f1_xx2en"),
+    source="XTREME Tatoeba (acc_en2xx) and MTEB BitextMining (acc_xx2en, f1_xx2en)",
+    extra_groups={"xfer_tatoeba_all": TATOEBA_ALL},
+)
+
+MMMLU = Benchmark(
+    name="xfer_mmmlu",
+    languages=tuple(
+        "ar_xy bn_bd de_de es_la fr_fr hi_in id_id it_it ja_jp ko_kr pt_br sw_ke yo_ng zh_cn".split()
+    ),
+    hub_id="openai/MMMLU",
+    local_subdir="mmmlu",
+    metrics=("acc",),
+    source="MMLU (Hendrycks et al. 2021) loglikelihood accuracy over A-D; human-translated test set",
+)
+
+GLOBAL_MMLU = Benchmark(
+    name="xfer_global_mmlu",
+    languages=tuple(
+        """am ar bn cs de el en es fa fil fr ha he hi id ig it ja ko ky lt mg ms ne nl ny pl pt ro ru
+        si sn so sr sv sw te tr uk vi yo zh""".split()
+    ),
+    hub_id="CohereForAI/Global-MMLU",
+    local_subdir="global_mmlu",
+    metrics=("acc", "acc_cs", "acc_ca"),
+    source="Global-MMLU (Singh et al. 2024): accuracy overall, culturally-sensitive (CS) and -agnostic (CA)",
+)
+
+M_MMLU = Benchmark(
+    name="xfer_m_mmlu",
+    languages=tuple(
+        """ar bn ca da de es eu fr gu hi hr hu hy id is it kn ml mr nb ne nl pt ro ru sk sr sv ta te
+        uk vi zh""".split()
+    ),
+    hub_id="alexandrainst/m_mmlu",
+    local_subdir="m_mmlu",
+    metrics=("acc",),
+    source="Okapi m_mmlu (Lai et al. 2023): MACHINE-TRANSLATED MMLU, loglikelihood accuracy over A-D",
+)
+
+MMLU_EN = Benchmark(
+    name="xfer_mmlu",
+    languages=("en",),
+    hub_id="cais/mmlu",
+    local_subdir="mmlu",
+    metrics=("acc",),
+    source="MMLU (Hendrycks et al. 2021) from the hendrycks CSV release or cais/mmlu",
+)
+
+# The group a user calls. Language averages inside each group are unweighted means over
+# languages, as XTREME reports them.
+XTREME_GROUP = "xfer_xtreme"
+XTREME_MEMBERS = (XNLI, TYDIQA, BUCC, TATOEBA, MMMLU)
+
+ALL_BENCHMARKS = (XNLI, TYDIQA, BUCC, TATOEBA, MMMLU, GLOBAL_MMLU, M_MMLU, MMLU_EN)

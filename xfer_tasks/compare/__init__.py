@@ -1,0 +1,1 @@
+"""Compare checkpoints' lm-eval results and gate CI on score regressions."""

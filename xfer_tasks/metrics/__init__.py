@@ -1,0 +1,1 @@
+"""Reference-exact metrics for the generation and classification tasks (SQuAD/TyDiQA F1, EM)."""
