@@ -54,7 +54,12 @@ BUILTIN_CORPUS: tuple[str, ...] = (
     "Numbers: 0 1 2 3 4 5 6 7 8 9 10 100 1000; punctuation: , . ; : ! ? ( ) [ ] \" ' -",
 )
 
-SPECIAL_TOKENS = {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"}
+SPECIAL_TOKENS = {
+    "unk_token": "<unk>",
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "pad_token": "<pad>",
+}
 
 
 def _train_tokenizer(corpus: Iterable[str], vocab_size: int):
@@ -98,7 +103,9 @@ def build_tiny_causal_lm(
     from transformers import LlamaConfig, LlamaForCausalLM
 
     if vocab_size < 256 + len(SPECIAL_TOKENS):
-        raise ValueError(f"vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (byte alphabet + specials), got {vocab_size}")
+        raise ValueError(
+            f"vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (byte alphabet + specials), got {vocab_size}"
+        )
     if hidden_size % heads:
         raise ValueError(f"hidden_size ({hidden_size}) must be divisible by heads ({heads})")
     out_dir = Path(out_dir)

@@ -55,7 +55,7 @@ def test_loads_through_lm_eval_hflm(tiny_dir):
 
     lm = HFLM(pretrained=str(tiny_dir), device="cpu", batch_size=2)
     request = Instance("loglikelihood", {}, ("Le chat", " dort"), 0)
-    (logprob, is_greedy), = lm.loglikelihood([request])
+    ((logprob, is_greedy),) = lm.loglikelihood([request])
     assert logprob < 0 and isinstance(is_greedy, bool)
 
 
