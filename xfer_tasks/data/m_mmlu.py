@@ -1,0 +1,99 @@
+"""Okapi m_mmlu (Lai et al. 2023): MMLU MACHINE-TRANSLATED by ChatGPT into 31 languages.
+
+Splits: ``test`` (default; what Okapi reports), ``validation`` (alias ``val``) and
+``dev`` (the few-shot pool), chosen with the metadata key ``m_mmlu_split``. The Hub
+mirror ``alexandrainst/m_mmlu`` names them ``test``, ``val`` and ``train``.
+
+Local layout in ``<data root>/m_mmlu/``: the Okapi JSON files ``<lang>_{dev,val,test}.json``,
+each a list of ``{"instruction", "option_a".."option_d", "answer": "A"-"D",
+"id": "<subject>/<split>/<index>"}``; the subject is the first part of ``id``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from xfer_tasks.catalog import M_MMLU
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.data._source import (
+    choose_option,
+    load_hub_split,
+    local_folder,
+    missing_local_file,
+    optional_split,
+)
+from xfer_tasks.data.mmlu_common import make_record, task_splits
+
+DATASET = "m_mmlu (Okapi, machine-translated)"
+SPLIT_KEY = "m_mmlu_split"
+SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
+DEFAULT_SPLIT = "test"
+_FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
+_HUB_SPLIT = {"test": "test", "validation": "val", "dev": "train"}
+FIELDS = ("instruction", "option_a", "option_b", "option_c", "option_d", "answer", "id")
+
+
+def _record(item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise DataFormatError(f"{where}: expected an object, found {type(item).__name__}")
+    missing = [name for name in FIELDS if name not in item]
+    if missing:
+        raise DataFormatError(f"{where}: lacks field(s) {', '.join(missing)}")
+    subject = str(item["id"]).split("/", 1)[0]
+    return make_record(
+        item["instruction"],
+        [item["option_a"], item["option_b"], item["option_c"], item["option_d"]],
+        item["answer"],
+        subject,
+        f"{where} (id {item['id']})",
+    )
+
+
+def read_okapi_json(path: Path) -> list[dict[str, Any]]:
+    """One ``<lang>_<split>.json`` of the Okapi release."""
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(items, list):
+        raise DataFormatError(f"{path}: expected a JSON list of questions")
+    return [_record(item, f"{path} item {i}") for i, item in enumerate(items)]
+
+
+def load_split(
+    lang: str, split: str, metadata: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One split of one language as shared MMLU records."""
+    if lang not in M_MMLU.languages:
+        raise ValueError(
+            f"{DATASET}: unknown language {lang!r}; expected one of {M_MMLU.languages}"
+        )
+    folder, has_local = local_folder(M_MMLU.local_subdir, metadata)
+    if has_local:
+        path = folder / f"{lang}_{_FILE_SPLIT[split]}.json"
+        if not path.is_file():
+            hint = f"Okapi's test files are large; set metadata {SPLIT_KEY}: validation to use <lang>_val.json"
+            raise missing_local_file(
+                DATASET, M_MMLU.hub_id, [path], hint if split == "test" else ""
+            )
+        return read_okapi_json(path)
+    rows = load_hub_split(DATASET, M_MMLU.hub_id, lang, _HUB_SPLIT[split], folder)
+    return [
+        _record(row, f"{M_MMLU.hub_id} {lang}/{_HUB_SPLIT[split]} row {i}")
+        for i, row in enumerate(rows)
+    ]
+
+
+def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
+    """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
+    evaluated = load_split(lang, split, metadata)
+    dev = (
+        evaluated
+        if split == "dev"
+        else optional_split(lambda: load_split(lang, "dev", metadata), DATASET, f"{lang} dev split")
+    )
+    return task_splits(evaluated, dev, metadata, DATASET)

@@ -1,0 +1,93 @@
+"""English MMLU (Hendrycks et al. 2021): the hendrycks CSV release or ``cais/mmlu``.
+
+Splits: ``test`` (default, 14042 questions), ``validation`` (alias ``val``, 1531) or
+``dev`` (285, five per subject: the few-shot pool), chosen with the metadata key
+``mmlu_split``. Local layout in ``<data root>/mmlu/``: the released ``data.tar``
+unpacked, ``{dev,val,test}/<subject>_<split>.csv``, no header, six columns
+``question, A, B, C, D, answer letter``. All 57 subjects make one task; files are read in
+sorted subject order, rows in file order.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from xfer_tasks.catalog import MMLU_EN
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.data._source import (
+    choose_option,
+    load_hub_split,
+    local_folder,
+    missing_local_file,
+    optional_split,
+)
+from xfer_tasks.data.mmlu_common import make_record, task_splits
+
+DATASET = "MMLU"
+HUB_CONFIG = "all"
+SPLIT_KEY = "mmlu_split"
+SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
+DEFAULT_SPLIT = "test"
+_FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
+
+
+def read_hendrycks_csv(path: Path, subject: str) -> list[dict[str, Any]]:
+    """One ``<subject>_<split>.csv`` of the hendrycks release."""
+    records = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line_no, fields in enumerate(csv.reader(handle), start=1):
+            where = f"{path}:{line_no}"
+            if len(fields) != 6:
+                raise DataFormatError(
+                    f"{where}: expected 6 columns (question, A, B, C, D, answer), found {len(fields)}"
+                )
+            records.append(make_record(fields[0], fields[1:5], fields[5], subject, where))
+    return records
+
+
+def read_local_split(folder: Path, split: str) -> list[dict[str, Any]]:
+    file_split = _FILE_SPLIT[split]
+    split_dir = folder / file_split
+    suffix = f"_{file_split}.csv"
+    files = sorted(split_dir.glob(f"*{suffix}")) if split_dir.is_dir() else []
+    if not files:
+        raise missing_local_file(DATASET, MMLU_EN.hub_id, [split_dir / f"<subject>{suffix}"])
+    records = []
+    for path in files:
+        records += read_hendrycks_csv(path, path.name[: -len(suffix)])
+    return records
+
+
+def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One split, all subjects, as shared MMLU records."""
+    folder, has_local = local_folder(MMLU_EN.local_subdir, metadata)
+    if has_local:
+        return read_local_split(folder, split)
+    rows = load_hub_split(DATASET, MMLU_EN.hub_id, HUB_CONFIG, split, folder)
+    return [
+        make_record(
+            row["question"],
+            row["choices"],
+            row["answer"],
+            row["subject"],
+            f"{MMLU_EN.hub_id} {split} row {i}",
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+def load_task_data(lang: str = "en", metadata: Mapping[str, Any] | None = None):
+    """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+    if lang != "en":
+        raise ValueError(f"{DATASET}: only 'en' (this is English MMLU), got {lang!r}")
+    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
+    evaluated = load_split(split, metadata)
+    dev = (
+        evaluated
+        if split == "dev"
+        else optional_split(lambda: load_split("dev", metadata), DATASET, "dev split")
+    )
+    return task_splits(evaluated, dev, metadata, DATASET)

@@ -1,0 +1,87 @@
+"""OpenAI MMMLU: MMLU's test set professionally translated into 14 languages (``openai/MMMLU``).
+
+Languages are locales (``ar_xy``, ``zh_cn``, ...): the Hub config is the upper-case locale
+(``AR_XY``) and the release file is ``test/mmlu_AR-XY.csv``. There is only a ``test``
+split (14042 questions per locale) and no dev split, so these tasks are zero-shot only.
+
+Local layout in ``<data root>/mmmlu/``: the openai CSVs as released, ``test/mmlu_<LL-CC>.csv``
+or flat ``mmlu_<LL-CC>.csv`` (``mmlu_<LL_CC>.csv`` is accepted too), with a header row
+``,Question,A,B,C,D,Answer,Subject`` (the first, unnamed column is a row index).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from xfer_tasks.catalog import MMMLU
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.data._source import first_existing, load_hub_split, local_folder, missing_local_file
+from xfer_tasks.data.mmlu_common import make_record, task_splits
+
+DATASET = "MMMLU"
+COLUMNS = ("Question", "A", "B", "C", "D", "Answer", "Subject")
+
+
+def hub_config(locale: str) -> str:
+    """``ar_xy`` -> ``AR_XY``."""
+    return locale.upper()
+
+
+def local_candidates(folder: Path, locale: str) -> list[Path]:
+    dashed, underscored = locale.upper().replace("_", "-"), locale.upper()
+    return [
+        folder / "test" / f"mmlu_{dashed}.csv",
+        folder / f"mmlu_{dashed}.csv",
+        folder / f"mmlu_{underscored}.csv",
+    ]
+
+
+def read_openai_csv(path: Path) -> list[dict[str, Any]]:
+    """One ``mmlu_<LL-CC>.csv`` of the openai release."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
+        return [
+            make_record(
+                row["Question"],
+                [row["A"], row["B"], row["C"], row["D"]],
+                row["Answer"],
+                row["Subject"],
+                f"{path}:{line_no}",
+            )
+            for line_no, row in enumerate(reader, start=2)
+        ]
+
+
+def load_split(locale: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The test split of one locale as shared MMLU records."""
+    if locale not in MMMLU.languages:
+        raise ValueError(f"{DATASET}: unknown locale {locale!r}; expected one of {MMMLU.languages}")
+    folder, has_local = local_folder(MMMLU.local_subdir, metadata)
+    if has_local:
+        candidates = local_candidates(folder, locale)
+        path = first_existing(candidates)
+        if path is None:
+            raise missing_local_file(DATASET, MMMLU.hub_id, candidates)
+        return read_openai_csv(path)
+    rows = load_hub_split(DATASET, MMMLU.hub_id, hub_config(locale), "test", folder)
+    return [
+        make_record(
+            row["Question"],
+            [row["A"], row["B"], row["C"], row["D"]],
+            row["Answer"],
+            row["Subject"],
+            f"{MMMLU.hub_id} {hub_config(locale)} test row {i}",
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+def load_task_data(locale: str, metadata: Mapping[str, Any] | None = None):
+    """``DatasetDict(eval=<test>, fewshot=<empty>)``: MMMLU has no dev split."""
+    return task_splits(load_split(locale, metadata), [], metadata, DATASET)

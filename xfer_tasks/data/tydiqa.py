@@ -1,0 +1,159 @@
+"""TyDiQA-GoldP (Clark et al. 2020) for one language: local SQuAD-format JSON or the Hub.
+
+Records (the Hub's ``secondary_task`` schema): ``{"id", "title", "context", "question",
+"answers": {"text": [...], "answer_start": [...]}}``; every question has at least one
+gold answer (the metric is a max over them).
+
+Splits: ``validation`` (default, alias ``dev``; the GoldP dev set XTREME reports) or
+``train``, chosen with the metadata key ``tydiqa_split``. The Hub dataset
+``google-research-datasets/tydiqa`` (config ``secondary_task``) mixes languages; a
+question's language is the prefix of its id (``"finnish-…"``). Local layouts accepted in
+``<data root>/tydiqa_goldp/`` (first match wins):
+
+- ``<language>_tydiqa_<dev|train>.json`` per language (full names: ``arabic``, ``bengali``,
+  ``english``, ``finnish``, ``indonesian``, ``korean``, ``russian``, ``swahili``, ``telugu``);
+- XTREME's ``tydiqa.goldp.<lang>.dev.json`` (also under ``tydiqa-goldp-v1.1-dev/``);
+- the official single file ``tydiqa-goldp-v1.1-<dev|train>.json``, filtered by id prefix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from xfer_tasks.catalog import TYDIQA
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.data._source import (
+    choose_option,
+    first_existing,
+    load_hub_split,
+    local_folder,
+    missing_local_file,
+    optional_split,
+    to_dataset_dict,
+)
+
+DATASET = "TyDiQA-GoldP"
+HUB_CONFIG = "secondary_task"
+LANGUAGE_NAMES = {
+    "ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
+    "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu",
+}  # fmt: skip
+SPLIT_KEY = "tydiqa_split"
+SPLITS = {"validation": "validation", "dev": "validation", "train": "train"}
+DEFAULT_SPLIT = "validation"
+_FILE_SPLIT = {"validation": "dev", "train": "train"}
+
+
+def _language_prefix(lang: str) -> str:
+    return f"{LANGUAGE_NAMES[lang]}-"
+
+
+def read_squad_json(path: Path, id_prefix: str | None = None) -> list[dict[str, Any]]:
+    """Questions of a SQuAD v1.1-format file (``data[].paragraphs[].qas[]``)."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
+    articles = payload.get("data") if isinstance(payload, dict) else payload
+    if not isinstance(articles, list):
+        raise DataFormatError(
+            f"{path}: expected a top-level 'data' list of articles (SQuAD format)"
+        )
+    records = []
+    for a_index, article in enumerate(articles):
+        for p_index, paragraph in enumerate(article.get("paragraphs", [])):
+            where = f"{path}: data[{a_index}].paragraphs[{p_index}]"
+            if "context" not in paragraph or "qas" not in paragraph:
+                raise DataFormatError(f"{where}: expected fields 'context' and 'qas'")
+            for qa in paragraph["qas"]:
+                qid = qa.get("id")
+                if id_prefix is not None and not str(qid).startswith(id_prefix):
+                    continue
+                if not qid or "question" not in qa:
+                    raise DataFormatError(f"{where}: a question lacks 'id' or 'question'")
+                answers = qa.get("answers") or []
+                texts = [ans.get("text", "") for ans in answers]
+                if not texts or not any(text.strip() for text in texts):
+                    raise DataFormatError(
+                        f"{path}: question {qid} has no gold answer text (XTREME's downloaded "
+                        "dev files blank them; use the official GoldP JSON)"
+                    )
+                records.append(
+                    {
+                        "id": str(qid),
+                        "title": article.get("title", ""),
+                        "context": paragraph["context"],
+                        "question": qa["question"],
+                        "answers": {
+                            "text": texts,
+                            "answer_start": [int(ans.get("answer_start", -1)) for ans in answers],
+                        },
+                    }
+                )
+    return records
+
+
+def local_candidates(folder: Path, lang: str, split: str) -> list[tuple[Path, str | None]]:
+    """``(path, id prefix filter)`` in the order they are tried."""
+    name, file_split = LANGUAGE_NAMES[lang], _FILE_SPLIT[split]
+    candidates: list[tuple[Path, str | None]] = [
+        (folder / f"{name}_tydiqa_{file_split}.json", None)
+    ]
+    if split == "validation":
+        candidates += [
+            (folder / f"tydiqa.goldp.{lang}.dev.json", None),
+            (folder / "tydiqa-goldp-v1.1-dev" / f"tydiqa.goldp.{lang}.dev.json", None),
+        ]
+    candidates.append((folder / f"tydiqa-goldp-v1.1-{file_split}.json", _language_prefix(lang)))
+    return candidates
+
+
+def load_split(
+    lang: str, split: str, metadata: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One split of one language as a list of records."""
+    if lang not in LANGUAGE_NAMES:
+        raise ValueError(
+            f"{DATASET}: unknown language {lang!r}; expected one of {TYDIQA.languages}"
+        )
+    folder, has_local = local_folder(TYDIQA.local_subdir, metadata)
+    if has_local:
+        candidates = local_candidates(folder, lang, split)
+        path = first_existing([path for path, _ in candidates])
+        if path is None:
+            raise missing_local_file(DATASET, TYDIQA.hub_id, [path for path, _ in candidates])
+        prefix = dict(candidates)[path]
+        records = read_squad_json(path, prefix)
+        if not records:
+            raise DataFormatError(f"{path}: no question with id prefix {prefix!r}")
+        return records
+    prefix = _language_prefix(lang)
+    rows = load_hub_split(DATASET, TYDIQA.hub_id, HUB_CONFIG, split, folder)
+    records = [row for row in rows if str(row["id"]).startswith(prefix)]
+    for row in records:
+        if not any(text.strip() for text in row["answers"]["text"]):
+            raise DataFormatError(
+                f"{TYDIQA.hub_id} {split}: question {row['id']} has no gold answer text"
+            )
+    if not records:
+        raise DataFormatError(f"{TYDIQA.hub_id} {split}: no question with id prefix {prefix!r}")
+    return [
+        {key: row[key] for key in ("id", "title", "context", "question", "answers")}
+        for row in records
+    ]
+
+
+def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
+    """``DatasetDict(eval=<chosen split>, fewshot=<train split, or empty>)`` for lm-eval."""
+    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
+    evaluated = load_split(lang, split, metadata)
+    if split == "train":
+        pool = evaluated
+    else:
+        pool = optional_split(
+            lambda: load_split(lang, "train", metadata), DATASET, f"{lang} few-shot pool (train)"
+        )
+    return to_dataset_dict({"eval": evaluated, "fewshot": pool}, features_from="eval")

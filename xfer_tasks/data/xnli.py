@@ -1,0 +1,160 @@
+"""XNLI (Conneau et al. 2018) for one language: from a local release folder or ``facebook/xnli``.
+
+Records: ``{"premise": str, "hypothesis": str, "label": int}`` with the Hub's label order
+0 = entailment, 1 = neutral, 2 = contradiction.
+
+Splits: ``test`` (default; what XTREME reports) or ``validation`` (alias ``dev``), chosen
+with the metadata key ``xnli_split``. Local layouts accepted in ``<data root>/xnli/``
+(first match wins):
+
+- the XNLI-1.0 release ``xnli.{dev,test}.tsv`` (also under ``XNLI-1.0/``): a header row,
+  tab-separated, unquoted; columns ``language``, ``gold_label``, ``sentence1``,
+  ``sentence2`` (others ignored); rows are filtered by ``language``;
+- XTREME's ``{dev,test}-<lang>.tsv`` (``utils_preprocess.py``): no header,
+  ``premise<TAB>hypothesis<TAB>label``, csv-quoted. XTREME removes the labels from its
+  test files, so those are refused with a clear error (use ``xnli_split: validation`` or
+  the XNLI-1.0 test file).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from xfer_tasks.catalog import XNLI
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.data._source import (
+    choose_option,
+    first_existing,
+    load_hub_split,
+    local_folder,
+    missing_local_file,
+    optional_split,
+    to_dataset_dict,
+)
+
+DATASET = "XNLI"
+LABELS = ("entailment", "neutral", "contradiction")
+_LABEL_IDS = {name: i for i, name in enumerate(LABELS)} | {"contradictory": 2}
+SPLIT_KEY = "xnli_split"
+SPLITS = {"test": "test", "validation": "validation", "dev": "validation", "val": "validation"}
+DEFAULT_SPLIT = "test"
+_RELEASE_NAME = {"validation": "dev", "test": "test"}
+
+
+def _label_id(value: str, where: str) -> int:
+    label = _LABEL_IDS.get(value.strip().lower())
+    if label is None:
+        raise DataFormatError(
+            f"{where}: label {value!r} is not one of entailment, neutral, contradiction"
+        )
+    return label
+
+
+def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
+    """XTREME's ``dev-<lang>.tsv``: premise, hypothesis, label; no header; csv-quoted."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line_no, fields in enumerate(csv.reader(handle, delimiter="\t"), start=1):
+            if len(fields) == 2 or (len(fields) == 3 and not fields[2].strip()):
+                raise DataFormatError(
+                    f"{path}:{line_no}: no label column (XTREME strips the labels of its test "
+                    f"files); use metadata {SPLIT_KEY}: validation or the XNLI-1.0 xnli.test.tsv"
+                )
+            if len(fields) != 3:
+                raise DataFormatError(
+                    f"{path}:{line_no}: expected 3 tab-separated fields "
+                    f"(premise, hypothesis, label), found {len(fields)}"
+                )
+            premise, hypothesis, label = fields
+            rows.append(
+                {
+                    "premise": premise,
+                    "hypothesis": hypothesis,
+                    "label": _label_id(label, f"{path}:{line_no}"),
+                }
+            )
+    return rows
+
+
+def read_release_tsv(path: Path, lang: str) -> list[dict[str, Any]]:
+    """The XNLI-1.0 ``xnli.{dev,test}.tsv`` (header row, unquoted), rows of one language."""
+    needed = ("language", "gold_label", "sentence1", "sentence2")
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [name for name in needed if name not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
+        for line_no, row in enumerate(reader, start=2):
+            if row["language"] != lang:
+                continue
+            rows.append(
+                {
+                    "premise": row["sentence1"],
+                    "hypothesis": row["sentence2"],
+                    "label": _label_id(row["gold_label"] or "", f"{path}:{line_no}"),
+                }
+            )
+    if not rows:
+        raise DataFormatError(f"{path}: no rows with language {lang!r}")
+    return rows
+
+
+def local_candidates(folder: Path, lang: str, split: str) -> list[Path]:
+    name = _RELEASE_NAME[split]
+    return [
+        folder / f"xnli.{name}.tsv",
+        folder / "XNLI-1.0" / f"xnli.{name}.tsv",
+        folder / f"{name}-{lang}.tsv",
+    ]
+
+
+def load_split(
+    lang: str, split: str, metadata: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One split of one language as a list of records."""
+    if lang not in XNLI.languages:
+        raise ValueError(f"{DATASET}: unknown language {lang!r}; expected one of {XNLI.languages}")
+    folder, has_local = local_folder(XNLI.local_subdir, metadata)
+    if has_local:
+        candidates = local_candidates(folder, lang, split)
+        path = first_existing(candidates)
+        if path is None:
+            hint = (
+                f"set metadata {SPLIT_KEY}: validation to use dev files" if split == "test" else ""
+            )
+            raise missing_local_file(DATASET, XNLI.hub_id, candidates, hint)
+        return (
+            read_release_tsv(path, lang) if path.name.startswith("xnli.") else read_xtreme_tsv(path)
+        )
+    rows = load_hub_split(DATASET, XNLI.hub_id, lang, split, folder)
+    for index, row in enumerate(rows):
+        if row.get("label") not in (0, 1, 2):
+            raise DataFormatError(
+                f"{XNLI.hub_id} {lang}/{split} row {index}: label {row.get('label')!r} not in 0-2"
+            )
+    return [
+        {"premise": r["premise"], "hypothesis": r["hypothesis"], "label": r["label"]} for r in rows
+    ]
+
+
+def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
+    """``DatasetDict(eval=<chosen split>, fewshot=<validation split>)`` for the lm-eval task.
+
+    The few-shot pool is the validation split (empty, with a warning, when it is not
+    available); with ``xnli_split: validation`` it is the evaluated split itself.
+    """
+    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
+    evaluated = load_split(lang, split, metadata)
+    if split == "validation":
+        pool = evaluated
+    else:
+        pool = optional_split(
+            lambda: load_split(lang, "validation", metadata),
+            DATASET,
+            f"{lang} few-shot pool (validation)",
+        )
+    return to_dataset_dict({"eval": evaluated, "fewshot": pool}, features_from="eval")
