@@ -1,0 +1,425 @@
+"""k-nearest-neighbour search by inner product: exact, chunked, approximate and GPU backends.
+
+Every evaluator in this package asks one question: for each query row, which ``k`` database
+rows have the largest inner product (cosine similarity, once rows are L2-normalised), and what
+are those similarities? :func:`knn` answers it with one of these backends:
+
+``flat`` (default)
+    ``faiss.IndexFlatIP`` over float32 vectors: exact, the search LASER's ``mine_bitexts.py``
+    and XTREME's ``utils_retrieve.py`` run. Queries are searched in blocks of
+    ``query_block`` rows, so memory beyond the two matrices is bounded by one block's results.
+    With ``storage="float16"`` the database is kept as ``faiss.IndexScalarQuantizer(QT_fp16)``
+    (half the memory, exact over fp16-rounded vectors).
+``ivf`` / ``ivfpq`` / ``hnsw``
+    approximate FAISS indexes (``IndexIVFFlat`` or ``IndexIVFScalarQuantizer(QT_fp16)``,
+    ``IndexIVFPQ``, ``IndexHNSWFlat`` or ``IndexHNSWSQ(QT_fp16)``). Their kNN lists can miss
+    true neighbours; measure that with :func:`knn_recall` against ``flat``.
+``torch``
+    blockwise ``query @ database.T`` + ``torch.topk`` (the way MTEB searches), on CUDA when
+    available, else on CPU. This is the GPU path used when FAISS has no GPU build.
+
+``device="auto"`` (default) picks FAISS GPU when ``faiss.get_num_gpus() > 0``, else the
+``torch`` backend on CUDA when ``torch.cuda.is_available()`` and the index is ``flat``, else
+the CPU. torch is imported only inside that path, never at module import.
+
+Results are post-processed to be deterministic whatever the backend:
+
+* every row's ``k`` results are sorted by decreasing similarity and, among equal similarities,
+  by increasing database index (so a tie goes to the lowest index, as ``numpy.argmax`` and
+  FAISS's ``k=1`` search do; FAISS itself lists tied results highest-index-first for ``k>1``);
+* lossy storage (fp16, PQ) never leaks into the returned similarities: the ids come from the
+  index, the similarities are recomputed exactly in float32 from the caller's vectors and the
+  list is re-sorted (``refine`` > 1 fetches ``refine * k`` candidates first, as
+  ``faiss.IndexRefineFlat`` does);
+* a row for which an approximate index returned fewer than ``k`` results (``-1`` ids, e.g. an
+  IVF list too small for ``nprobe``) is searched again exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import faiss
+import numpy as np
+
+INDEX_KINDS = ("flat", "ivf", "ivfpq", "hnsw", "torch")
+STORAGE_KINDS = ("float32", "float16")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How :func:`knn` searches; every field is also a keyword of the public evaluators."""
+
+    index: str = "flat"  # one of INDEX_KINDS
+    storage: str = "float32"  # "float16": half-precision vectors inside the index
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
+    query_block: int = 16384  # queries searched per call (bounds memory of results/scores)
+    database_block: int = 262144  # database rows per matmul block (torch backend)
+    nlist: int | None = None  # IVF lists; default ~4*sqrt(n), clipped to [1, n // 39]
+    nprobe: int = 16  # IVF lists visited per query
+    train_size: int | None = None  # IVF/PQ training sample; default min(n, 64 * nlist)
+    pq_m: int | None = None  # PQ sub-quantizers; default largest divisor of d <= d // 8
+    hnsw_m: int = 32
+    ef_construction: int = 80
+    ef_search: int = 128
+    refine: int = 1  # fetch refine*k candidates from a lossy index, re-rank exactly
+    seed: int = 1234  # training-sample and k-means seed (approximate indexes)
+    threads: int | None = None  # faiss.omp_set_num_threads for the call; None = faiss default
+    progress: bool = False  # tqdm bar over query blocks
+
+    def __post_init__(self) -> None:
+        if self.index not in INDEX_KINDS:
+            raise ValueError(f"search index must be one of {INDEX_KINDS}, got {self.index!r}")
+        if self.storage not in STORAGE_KINDS:
+            raise ValueError(f"search storage must be one of {STORAGE_KINDS}, got {self.storage!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"search device must be one of {DEVICES}, got {self.device!r}")
+        for name in ("query_block", "database_block", "nprobe", "hnsw_m", "refine"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"search {name} must be >= 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any] | None = None, **more: Any) -> SearchConfig:
+        """Build from keyword options (``search=SearchConfig(...)`` is accepted as a base)."""
+        merged = dict(options or {}, **more)
+        base = merged.pop("search", None) or cls()
+        if not isinstance(base, SearchConfig):
+            raise TypeError(f"search= must be a SearchConfig, got {type(base).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise TypeError(f"unknown search option(s) {unknown}; known: {sorted(known)}")
+        return replace(base, **merged)
+
+    @property
+    def lossy(self) -> bool:
+        """Whether the index stores vectors inexactly (similarities must be recomputed)."""
+        return self.storage == "float16" or self.index == "ivfpq"
+
+
+@dataclass(frozen=True)
+class KnnResult:
+    sims: np.ndarray  # (n_queries, k) float32, decreasing per row
+    ids: np.ndarray  # (n_queries, k) int64 database row indices
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def as_embedding_matrix(emb: Any, side: str) -> np.ndarray:
+    """A C-contiguous float32 2-D copy-free view of ``emb``; clear errors for bad input.
+
+    Raises ValueError (naming ``side``) for a non-2-D array, an empty side, or a NaN/inf value
+    (with the first bad row).
+    """
+    arr = np.asarray(emb)
+    if arr.ndim != 2:
+        raise ValueError(f"{side}: embeddings must be a 2-D array (rows x dims), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{side}: no embeddings (empty side)")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{side}: embeddings have 0 dimensions")
+    if not np.issubdtype(arr.dtype, np.floating):
+        if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+            arr = arr.astype(np.float32)
+        else:
+            raise ValueError(f"{side}: embeddings must be numeric, got dtype {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    finite_rows = np.isfinite(arr).all(axis=1)
+    if not finite_rows.all():
+        bad = int(np.flatnonzero(~finite_rows)[0])
+        n_bad = int((~finite_rows).sum())
+        raise ValueError(
+            f"{side}: embedding row {bad} contains NaN or inf ({n_bad} bad row(s) in total)"
+        )
+    return arr
+
+
+def check_same_dim(a: np.ndarray, b: np.ndarray, a_side: str, b_side: str) -> None:
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"embedding dimensions differ: {a_side} has {a.shape[1]}, {b_side} has {b.shape[1]}"
+        )
+
+
+def l2_normalize(emb: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (a new float32 array); all-zero rows stay zero, as in
+    ``faiss.normalize_L2`` (LASER) and ``torch.nn.functional.normalize`` (MTEB)."""
+    out = np.array(emb, dtype=np.float32, copy=True, order="C")
+    faiss.normalize_L2(out)
+    return out
+
+
+# ----------------------------------------------------------------------------- device choice
+
+
+@functools.lru_cache(maxsize=1)
+def faiss_gpu_count() -> int:
+    get = getattr(faiss, "get_num_gpus", None)
+    try:
+        return int(get()) if get else 0
+    except Exception:  # a CPU build without GPU symbols  # noqa: BLE001
+        return 0
+
+
+@functools.lru_cache(maxsize=1)
+def torch_cuda_available() -> bool:
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch  # the torch path only
+
+    return bool(torch.cuda.is_available())
+
+
+def resolve_backend(config: SearchConfig) -> tuple[str, str]:
+    """``(backend, device)``: backend in {"faiss", "torch"}, device in {"cpu", "cuda"}.
+
+    ``auto``: FAISS GPU when FAISS sees a GPU; else torch on CUDA for exact search when CUDA is
+    available; else FAISS (or torch, for ``index="torch"``) on CPU.
+    """
+    if config.device == "cpu":
+        return ("torch" if config.index == "torch" else "faiss", "cpu")
+    if config.index != "torch" and faiss_gpu_count() > 0:
+        return "faiss", "cuda"
+    if config.index in ("flat", "torch") and torch_cuda_available():
+        return "torch", "cuda"
+    if config.device == "cuda":
+        raise RuntimeError(
+            f"device='cuda' requested but neither faiss GPU nor torch CUDA is available "
+            f"for index={config.index!r}"
+        )
+    return ("torch" if config.index == "torch" else "faiss", "cpu")
+
+
+# ----------------------------------------------------------------------------- faiss indexes
+
+
+def default_nlist(n: int) -> int:
+    """~4*sqrt(n) lists (FAISS guideline), at least 39 training points per list."""
+    return int(max(1, min(round(4 * math.sqrt(n)), n // 39)))
+
+
+def default_pq_m(dim: int) -> int:
+    """Largest divisor of ``dim`` that is <= dim // 8 (8-bit codes, 8 dims per sub-vector)."""
+    for m in range(max(1, dim // 8), 0, -1):
+        if dim % m == 0:
+            return m
+    return 1
+
+
+def _training_sample(database: np.ndarray, size: int, seed: int) -> np.ndarray:
+    if size >= database.shape[0]:
+        return database
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(database.shape[0], size=size, replace=False))
+    return np.ascontiguousarray(database[rows])
+
+
+def build_faiss_index(database: np.ndarray, config: SearchConfig) -> faiss.Index:
+    """A CPU FAISS inner-product index over ``database`` (trained when needed), not yet on GPU."""
+    n, dim = database.shape
+    ip = faiss.METRIC_INNER_PRODUCT
+    fp16 = faiss.ScalarQuantizer.QT_fp16
+    if config.index == "flat":
+        index = (
+            faiss.IndexFlatIP(dim)
+            if config.storage == "float32"
+            else faiss.IndexScalarQuantizer(dim, fp16, ip)
+        )
+    elif config.index == "hnsw":
+        index = (
+            faiss.IndexHNSWFlat(dim, config.hnsw_m, ip)
+            if config.storage == "float32"
+            else faiss.IndexHNSWSQ(dim, fp16, config.hnsw_m, ip)
+        )
+        index.hnsw.efConstruction = config.ef_construction
+        index.hnsw.efSearch = config.ef_search
+    elif config.index in ("ivf", "ivfpq"):
+        nlist = min(config.nlist or default_nlist(n), n)
+        quantizer = faiss.IndexFlatIP(dim)
+        if config.index == "ivfpq":
+            m = config.pq_m or default_pq_m(dim)
+            if dim % m:
+                raise ValueError(f"search pq_m={m} must divide the embedding dimension {dim}")
+            index = faiss.IndexIVFPQ(quantizer, dim, nlist, m, 8, ip)
+        elif config.storage == "float16":
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, fp16, ip)
+        else:
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, ip)
+        index.cp.seed = config.seed
+        train_size = config.train_size or min(n, 64 * nlist)
+        if config.index == "ivfpq":
+            train_size = max(train_size, min(n, 256 * 39))  # PQ needs >= 256 points per code
+        index.train(_training_sample(database, train_size, config.seed))
+        index.nprobe = min(config.nprobe, nlist)
+    else:  # pragma: no cover - "torch" never reaches here
+        raise ValueError(f"no FAISS index for {config.index!r}")
+    index.add(database)
+    return index
+
+
+def _to_gpu(index: faiss.Index) -> faiss.Index:  # pragma: no cover - needs a GPU build
+    return faiss.index_cpu_to_all_gpus(index)
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def _sort_rows(sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row by decreasing similarity, ties by increasing id; -1 ids last."""
+    key_ids = np.where(ids < 0, np.iinfo(np.int64).max, ids)
+    key_sims = np.where(ids < 0, np.inf, -sims.astype(np.float64))
+    order = np.lexsort((key_ids, key_sims), axis=1)
+    return np.take_along_axis(sims, order, 1), np.take_along_axis(ids, order, 1)
+
+
+def exact_inner_products(queries: np.ndarray, database: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``queries[i] . database[ids[i, j]]`` in float32 (0 where ``ids`` is -1)."""
+    safe = np.where(ids < 0, 0, ids)
+    sims = np.einsum("nd,nkd->nk", queries, database[safe], dtype=np.float32, optimize=False)
+    return np.where(ids < 0, -np.inf, sims).astype(np.float32)
+
+
+def _exact_block_topk(queries: np.ndarray, database: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Brute-force top-k by numpy matmul (used to repair rows an index could not fill)."""
+    sims = queries @ database.T
+    part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(
+        np.arange(sims.shape[1]), (sims.shape[0], 1)
+    )
+    # include every id tied with the k-th value so the lowest-index rule holds
+    kth = np.take_along_axis(sims, part, 1).min(axis=1, keepdims=True)
+    out_s = np.empty((queries.shape[0], k), np.float32)
+    out_i = np.empty((queries.shape[0], k), np.int64)
+    for r in range(queries.shape[0]):
+        cand = np.flatnonzero(sims[r] >= kth[r, 0])
+        order = np.lexsort((cand, -sims[r, cand].astype(np.float64)))[:k]
+        out_s[r], out_i[r] = sims[r, cand[order]], cand[order]
+    return out_s, out_i
+
+
+def _search_faiss(
+    index: faiss.Index, queries: np.ndarray, database: np.ndarray, k: int, config: SearchConfig
+) -> KnnResult:
+    fetch = min(database.shape[0], k * config.refine) if config.lossy else k
+    n = queries.shape[0]
+    sims = np.empty((n, k), np.float32)
+    ids = np.empty((n, k), np.int64)
+    starts = range(0, n, config.query_block)
+    if config.progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=f"knn {config.index} k={k}", unit="block")
+    for start in starts:
+        block = queries[start : start + config.query_block]
+        b_sims, b_ids = index.search(block, fetch)
+        if config.lossy:
+            b_sims = exact_inner_products(block, database, b_ids)
+        missing = (b_ids[:, :k] < 0).any(axis=1) if fetch == k else (b_ids >= 0).sum(1) < k
+        b_sims, b_ids = _sort_rows(b_sims, b_ids)
+        b_sims, b_ids = b_sims[:, :k], b_ids[:, :k]
+        if missing.any():
+            rows = np.flatnonzero(missing)
+            b_sims[rows], b_ids[rows] = _exact_block_topk(block[rows], database, k)
+        sims[start : start + len(block)], ids[start : start + len(block)] = b_sims, b_ids
+    return KnnResult(sims, ids)
+
+
+def _search_torch(
+    queries: np.ndarray, database: np.ndarray, k: int, config: SearchConfig, device: str
+) -> KnnResult:
+    """Blockwise matmul + topk (MTEB's search) on ``device``; merged across database blocks."""
+    import torch  # the GPU/torch path only
+
+    dtype = torch.float16 if (config.storage == "float16" and device == "cuda") else torch.float32
+    n = queries.shape[0]
+    sims = np.empty((n, k), np.float32)
+    ids = np.empty((n, k), np.int64)
+    db_blocks = [
+        (s, torch.from_numpy(database[s : s + config.database_block]).to(device, dtype))
+        for s in range(0, database.shape[0], config.database_block)
+    ]
+    with torch.no_grad():
+        for start in range(0, n, config.query_block):
+            q = torch.from_numpy(queries[start : start + config.query_block]).to(device, dtype)
+            part_s, part_i = [], []
+            for db_start, db in db_blocks:
+                scores = q @ db.T
+                kk = min(k, db.shape[0])
+                top_s, top_i = torch.topk(scores, kk, dim=1, largest=True, sorted=False)
+                part_s.append(top_s.float().cpu().numpy())
+                part_i.append(top_i.cpu().numpy().astype(np.int64) + db_start)
+            b_ids = np.concatenate(part_i, axis=1)
+            block = queries[start : start + config.query_block]
+            b_sims = (
+                exact_inner_products(block, database, b_ids)
+                if dtype == torch.float16
+                else np.concatenate(part_s, axis=1)
+            )
+            b_sims, b_ids = _sort_rows(b_sims, b_ids)
+            sims[start : start + len(block)] = b_sims[:, :k]
+            ids[start : start + len(block)] = b_ids[:, :k]
+    return KnnResult(sims, ids)
+
+
+class KnnIndex:
+    """A database prepared once for several :meth:`search` calls (e.g. recall measurements)."""
+
+    def __init__(self, database: np.ndarray, config: SearchConfig | None = None):
+        self.config = config or SearchConfig()
+        self.database = as_embedding_matrix(database, "database")
+        self.backend, self.device = resolve_backend(self.config)
+        self._index = None
+        if self.backend == "faiss":
+            with _threads(self.config.threads):
+                index = build_faiss_index(self.database, self.config)
+            self._index = _to_gpu(index) if self.device == "cuda" else index
+
+    def search(self, queries: np.ndarray, k: int) -> KnnResult:
+        queries = as_embedding_matrix(queries, "queries")
+        check_same_dim(queries, self.database, "queries", "database")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        k = min(k, self.database.shape[0])
+        with _threads(self.config.threads):
+            if self.backend == "torch":
+                return _search_torch(queries, self.database, k, self.config, self.device)
+            return _search_faiss(self._index, queries, self.database, k, self.config)
+
+
+class _threads:
+    """Temporarily set FAISS's OpenMP thread count."""
+
+    def __init__(self, n: int | None):
+        self.n, self.before = n, None
+
+    def __enter__(self) -> None:
+        if self.n:
+            self.before = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(self.n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.before:
+            faiss.omp_set_num_threads(self.before)
+
+
+def knn(
+    queries: np.ndarray, database: np.ndarray, k: int, config: SearchConfig | None = None
+) -> KnnResult:
+    """The ``k`` (at most ``len(database)``) largest inner products of each query row.
+
+    Inputs are used as given (normalise them first for cosine similarity).
+    """
+    return KnnIndex(database, config).search(queries, k)
+
+
+def knn_recall(approx: KnnResult, exact: KnnResult) -> float:
+    """Mean over queries of |approx ids ∩ exact ids| / k (recall of the kNN lists, in [0, 1])."""
+    if approx.ids.shape != exact.ids.shape:
+        raise ValueError(f"kNN result shapes differ: {approx.ids.shape} vs {exact.ids.shape}")
+    hits = sum(len(set(a) & set(e)) for a, e in zip(approx.ids.tolist(), exact.ids.tolist(), strict=True))
+    return hits / exact.ids.size
