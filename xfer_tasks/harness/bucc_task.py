@@ -1,0 +1,184 @@
+"""``xfer_bucc_<l>``: BUCC 2018 bitext mining as LASER/XTREME do it, inside lm-eval.
+
+Every sentence of the official ``sample`` and ``training`` splits of ``<l>-en`` is a document
+asking for one embedding. The aggregation rebuilds both splits and calls
+:func:`xfer_tasks.retrieval.bucc_metrics`: margin-based (ratio, k=4) candidate mining, the
+decision threshold tuned for F1 on the ``sample`` gold and applied to ``training``
+(XTREME's dev/test). Metrics: ``f1``, ``precision``, ``recall`` on ``training`` and the
+``threshold`` used. All four come from one mining run (memoised).
+
+Data: the official files in ``<data_dir>/bucc2018/`` (``<l>-en.{sample,training}.{<l>,en,gold}``,
+lines ``id<TAB>sentence`` / ``src_id<TAB>trg_id``; a ``<l>-en/`` subfolder also works). The
+Hub copy ``mteb/bucc-bitext-mining`` is NOT used: it has neither the ``sample``/``training``
+splits nor the sentence ids this protocol needs, so a missing local folder is an error that
+names it.
+
+Document order interleaves the four sentence lists proportionally, so ``--limit N`` keeps about
+the same fraction of each (gold pairs whose two sentences both survive stay in the gold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xfer_tasks.catalog import BUCC
+from xfer_tasks.data import DataMissingError
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
+from xfer_tasks.harness.vectors import Embedding
+
+SPLITS = ("sample", "training")
+SIDES = ("src", "trg")
+
+
+class BuccSentence:
+    """One BUCC sentence's embedding and where it belongs (split, side, file position, id)."""
+
+    __slots__ = ("split", "side", "position", "id", "text", "gold", "emb")
+
+    def __init__(
+        self,
+        split: str,
+        side: str,
+        position: int,
+        sid: str,
+        text: str,
+        gold: Sequence[str],
+        emb: Embedding,
+    ):
+        self.split, self.side, self.position = split, side, int(position)
+        self.id, self.text, self.gold, self.emb = sid, text, list(gold), emb
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, state[name])
+
+    def __repr__(self) -> str:
+        return f"<bucc {self.split} {self.side} {self.id}: embedding dim={self.emb.dim}>"
+
+    __str__ = __repr__
+
+
+def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
+    keyed = [
+        ((pos + 0.5) / len(docs), rank, pos, doc)
+        for rank, docs in enumerate(lists)
+        for pos, doc in enumerate(docs)
+    ]
+    keyed.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in keyed]
+
+
+class BuccTask(EmbeddingRetrievalTask):
+    METRICS = ("f1", "precision", "recall", "threshold")
+    HIGHER_IS_BETTER = {"f1": True, "precision": True, "recall": True, "threshold": None}
+
+    @property
+    def language(self) -> str:
+        name = self.config.dataset_name or ""
+        code = name.split("-")[0]
+        if not code:
+            raise ValueError(f"{self.config.task}: dataset_name must be '<l>-en', got {name!r}")
+        return code
+
+    def load_docs(self) -> list[dict[str, Any]]:
+        from xfer_tasks.data._source import local_folder
+        from xfer_tasks.retrieval.loaders import load_bucc_split
+
+        lang = self.language
+        folder, exists = local_folder(BUCC.local_subdir, self.metadata)
+        if not exists:
+            raise DataMissingError(
+                f"bucc2018 {lang}-en",
+                BUCC.hub_id,
+                folder,
+                "the LASER/XTREME protocol needs the official sample and training files with "
+                "sentence ids; the Hub copy has neither, so it is not used",
+            )
+        lists: list[list[dict[str, Any]]] = []
+        for split in SPLITS:
+            src_ids, src_texts, trg_ids, trg_texts, gold = load_bucc_split(folder, lang, split)
+            partners: dict[str, list[str]] = {}
+            for s, t in sorted(gold):
+                partners.setdefault(s, []).append(t)
+            for side, ids, texts in (("src", src_ids, src_texts), ("trg", trg_ids, trg_texts)):
+                lists.append(
+                    [
+                        {
+                            "split": split,
+                            "side": side,
+                            "position": pos,
+                            "id": sid,
+                            "text": text,
+                            "gold": partners.get(sid, []) if side == "src" else [],
+                        }
+                        for pos, (sid, text) in enumerate(zip(ids, texts, strict=True))
+                    ]
+                )
+        return _interleave(lists)
+
+    def doc_sentences(self, doc: Mapping[str, Any]) -> list[str]:
+        return [doc["text"]]
+
+    def doc_to_target(self, doc: Mapping[str, Any]) -> str:
+        return " ".join(doc["gold"])
+
+    def make_item(self, doc: Mapping[str, Any], embeddings: Sequence[Embedding]) -> BuccSentence:
+        return BuccSentence(
+            doc["split"],
+            doc["side"],
+            doc["position"],
+            doc["id"],
+            doc["text"],
+            doc["gold"],
+            embeddings[0],
+        )
+
+    def item_key(self, item: BuccSentence) -> str:
+        return f"{item.split}\t{item.side}\t{item.id}"
+
+    def item_vectors(self, item: BuccSentence) -> Sequence[Embedding]:
+        return (item.emb,)
+
+    def build_split(self, split: str, items: Sequence[BuccSentence]):
+        from xfer_tasks.retrieval import BitextSide, BuccSplit
+
+        sides = {}
+        for side in SIDES:
+            chosen = sorted(
+                (i for i in items if i.split == split and i.side == side), key=lambda i: i.position
+            )
+            if not chosen:
+                raise ValueError(
+                    f"{self.task_name}: no {split} {side} sentences were embedded (is --limit too small?); "
+                    "BUCC needs both sides of the sample and training splits"
+                )
+            sides[side] = BitextSide(
+                ids=[i.id for i in chosen],
+                texts=[i.text for i in chosen],
+                emb=np.stack([i.emb.vector for i in chosen]),
+                name=f"{self.task_name} {split} {side}",
+            )
+        trg_ids = set(sides["trg"].ids)
+        gold = {
+            (i.id, t)
+            for i in items
+            if i.split == split and i.side == "src"
+            for t in i.gold
+            if t in trg_ids
+        }
+        return BuccSplit(
+            src=sides["src"], trg=sides["trg"], gold=gold, name=f"{self.task_name} {split}"
+        )
+
+    def compute_scores(self, items: Sequence[BuccSentence]) -> dict[str, float]:
+        from xfer_tasks.retrieval import bucc_metrics
+
+        sample = self.build_split("sample", items)
+        test = self.build_split("training", items)
+        return bucc_metrics(sample, test, **self.search_options)

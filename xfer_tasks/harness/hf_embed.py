@@ -1,0 +1,259 @@
+"""Sentence embeddings from the model lm-eval's ``--model hf`` (HFLM) already loaded.
+
+:func:`embed_texts` runs the model's transformer backbone WITHOUT its LM head (``base_model``
+of a ``*ForCausalLM`` / ``*LMHeadModel``, the encoder of an encoder-decoder, the wrapped
+model of a PEFT adapter), takes one hidden layer and pools it over the attention mask:
+
+- texts are tokenized once (the tokenizer's own special tokens, truncated to the max length),
+  de-duplicated, sorted by token length (longest first) and cut into batches, right-padded
+  per batch, so little compute goes to padding;
+- ``torch.inference_mode``; on CUDA an fp32 model runs under bf16 autocast (``embed_precision``);
+- ``batch_size="auto"`` starts at HFLM's ``max_batch_size`` and halves on out-of-memory;
+- pooling is done in float32 and the vectors are returned unnormalised (the retrieval
+  library normalises: cosine similarity).
+
+``hflm_xfer_embed`` is the method :mod:`xfer_tasks.harness.backends` installs on HFLM as
+``xfer_embed``: lm-eval calls it with every ``xfer_embed`` request of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
+from xfer_tasks.harness.vectors import Embedding
+
+log = logging.getLogger(__name__)
+
+
+def backbone_of(model: Any) -> Any:
+    """The module that maps token ids to hidden states, without the LM head."""
+    if hasattr(model, "peft_config") and hasattr(model, "get_base_model"):
+        model = model.get_base_model()  # PEFT wrapper -> the adapted transformers model
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
+        return model.get_encoder()
+    base = getattr(model, "base_model", None)
+    if base is not None and base is not model:
+        return base
+    if hasattr(model, "get_decoder"):
+        decoder = model.get_decoder()
+        if decoder is not None and decoder is not model:
+            return decoder
+    return model  # already a bare transformer (AutoModel)
+
+
+def resolve_max_length(lm: Any, spec: EmbedSpec) -> int:
+    """``embed_max_length``, else the model's max length (HFLM.max_length) capped at 512."""
+    if spec.max_length is not None:
+        return spec.max_length
+    model_max = getattr(lm, "max_length", None)
+    try:
+        model_max = int(model_max) if model_max else DEFAULT_MAX_LENGTH_CAP
+    except (TypeError, ValueError):
+        model_max = DEFAULT_MAX_LENGTH_CAP
+    return max(1, min(model_max, DEFAULT_MAX_LENGTH_CAP))
+
+
+def _model_dtype(module: Any):
+    import torch
+
+    for parameter in module.parameters():
+        if parameter.is_floating_point():
+            return parameter.dtype
+    return torch.float32
+
+
+def resolve_precision(lm: Any, spec: EmbedSpec) -> str:
+    """``bfloat16-autocast`` or the model's dtype name (e.g. ``float32``)."""
+    import torch
+
+    dtype = _model_dtype(backbone_of(lm.model))
+    device = torch.device(lm.device)
+    if spec.precision == "bfloat16":
+        return "bfloat16-autocast"
+    if (
+        spec.precision == "auto"
+        and device.type == "cuda"
+        and dtype == torch.float32
+        and torch.cuda.is_available()
+        and torch.cuda.is_bf16_supported()
+    ):
+        return "bfloat16-autocast"
+    return str(dtype).removeprefix("torch.")
+
+
+def resolve_batch_size(lm: Any, spec: EmbedSpec) -> tuple[int, bool]:
+    """``(batch size, adaptive)``; adaptive (halve on OOM) when lm-eval's batch size is auto."""
+    if spec.batch_size is not None:
+        return spec.batch_size, False
+    value = getattr(lm, "batch_size", 1)
+    if isinstance(value, str):  # "auto" / "auto:N"
+        return int(getattr(lm, "max_batch_size", None) or 64), True
+    return max(1, int(value)), False
+
+
+def pool(hidden, mask, pooling: str):
+    """Pool ``hidden`` (B, L, D) over ``mask`` (B, L) in float32 -> (B, D)."""
+    import torch
+
+    hidden = hidden.float()
+    if pooling == "mean":
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+    positions = torch.arange(mask.shape[1], device=mask.device)
+    if pooling == "cls":  # first non-padding token
+        index = (mask * (mask.shape[1] - positions)).argmax(dim=1)
+    elif pooling == "last":  # last non-padding token
+        index = (mask * (positions + 1)).argmax(dim=1)
+    else:
+        raise EmbedSpecError(f"embed_pooling: unknown pooling {pooling!r}")
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), index]
+
+
+def _is_oom(err: BaseException) -> bool:
+    import torch
+
+    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
+
+
+def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    encoded = tokenizer(
+        list(texts), add_special_tokens=True, truncation=True, max_length=max_length
+    )["input_ids"]
+    fallback = next(
+        (
+            t
+            for t in (tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id)
+            if t is not None
+        ),
+        0,
+    )
+    return [ids if len(ids) else [fallback] for ids in encoded]
+
+
+def _pad(batch: list[list[int]], pad_id: int, device):
+    import torch
+
+    width = max(len(ids) for ids in batch)
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, ids in enumerate(batch):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        mask[row, : len(ids)] = 1
+    return input_ids.to(device), mask.to(device)
+
+
+def _check_layer(layer: int, n_states: int) -> None:
+    if not -n_states <= layer < n_states:
+        raise EmbedSpecError(
+            f"embed_layer={layer} is out of range: the model returns {n_states} hidden states "
+            f"(embeddings + {n_states - 1} layers), valid indexes are {-n_states}..{n_states - 1}"
+        )
+
+
+def embed_texts(
+    lm: Any, texts: Sequence[str], spec: EmbedSpec, *, progress: bool = True
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Embed ``texts`` with HFLM ``lm``'s model: ``(float32 array (n, dim), how-it-was-taken)``."""
+    import torch
+    from tqdm import tqdm
+
+    if not texts:
+        raise ValueError("embed_texts: no texts to embed")
+    tokenizer, model = lm.tokenizer, lm.model
+    backbone = backbone_of(model)
+    device = torch.device(lm.device)
+    max_length = resolve_max_length(lm, spec)
+    precision = resolve_precision(lm, spec)
+    batch_size, adaptive = resolve_batch_size(lm, spec)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    token_ids = _tokenize(tokenizer, texts, max_length)
+    order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
+    need_all_layers = spec.layer != -1
+    autocast = (
+        torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+        if precision == "bfloat16-autocast"
+        else None
+    )
+    result: np.ndarray | None = None
+    bar = tqdm(
+        total=len(order),
+        desc=f"xfer_embed layer={spec.layer} pooling={spec.pooling}",
+        unit="sent",
+        disable=not progress or getattr(lm, "rank", 0) != 0,
+    )
+    start = 0
+    with torch.inference_mode():
+        while start < len(order):
+            rows = order[start : start + batch_size]
+            input_ids, mask = _pad([token_ids[i] for i in rows], pad_id, device)
+            try:
+                if autocast is not None:
+                    with autocast:
+                        out = backbone(
+                            input_ids=input_ids,
+                            attention_mask=mask,
+                            output_hidden_states=need_all_layers,
+                            return_dict=True,
+                        )
+                else:
+                    out = backbone(
+                        input_ids=input_ids,
+                        attention_mask=mask,
+                        output_hidden_states=need_all_layers,
+                        return_dict=True,
+                    )
+            except (RuntimeError, torch.OutOfMemoryError) as err:
+                if not (adaptive and _is_oom(err) and batch_size > 1):
+                    raise
+                del err
+                batch_size = max(1, batch_size // 2)
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()
+                log.warning("xfer_embed: out of memory, retrying with batch size %d", batch_size)
+                continue
+            if need_all_layers:
+                states = out.hidden_states
+                _check_layer(spec.layer, len(states))
+                hidden = states[spec.layer]
+            else:
+                hidden = out.last_hidden_state
+            pooled = pool(hidden, mask, spec.pooling).cpu().numpy()
+            if result is None:
+                result = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+            result[rows] = pooled
+            start += len(rows)
+            bar.update(len(rows))
+    bar.close()
+    assert result is not None
+    info = {
+        "layer": spec.layer,
+        "pooling": spec.pooling,
+        "max_length": max_length,
+        "precision": precision,
+    }
+    return result, info
+
+
+def hflm_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
+    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, embed_spec_dict)``."""
+    by_spec: dict[EmbedSpec, list[int]] = defaultdict(list)
+    for position, request in enumerate(requests):
+        text, spec_dict = request.args
+        by_spec[EmbedSpec.from_dict(spec_dict)].append(position)
+    out: list[Embedding | None] = [None] * len(requests)
+    for spec, positions in by_spec.items():
+        texts = [requests[p].args[0] for p in positions]
+        unique = list(dict.fromkeys(texts))
+        vectors, info = embed_texts(self, unique, spec)
+        row_of = {text: row for row, text in enumerate(unique)}
+        for position, text in zip(positions, texts, strict=True):
+            out[position] = Embedding(vectors[row_of[text]], **info)
+    return out  # type: ignore[return-value]

@@ -1,0 +1,206 @@
+"""The lm-eval Task behind the retrieval tasks: embedding requests in, corpus-level scores out.
+
+A retrieval score is a property of the whole candidate pool, not a mean over documents, so:
+
+- ``construct_requests`` emits ``xfer_embed`` Instances (``(text, EmbedSpec dict)``), one per
+  sentence of the document; lm-eval hands them to ``lm.xfer_embed`` (see ``backends``);
+- ``process_results`` returns, for every metric, the SAME per-document item (ids, side and the
+  :class:`~xfer_tasks.harness.vectors.Embedding` objects); lm-eval gathers these lists on rank
+  0 in data-parallel runs (``gather_object``), then calls each metric's aggregation once;
+- the aggregation rebuilds the embedding matrices and calls the retrieval library; all metrics
+  of a task share one computation, memoised on a content key (hash of the item keys and the
+  vector bytes), so e.g. BUCC mines once for f1, precision, recall and threshold.
+
+The class is an ``lm_eval.api.task.Task`` (not ``ConfigurableTask``, whose constructor only
+accepts lm-eval's four output types); YAMLs reach it with ``class: !function utils.<Class>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from lm_eval.api.instance import Instance
+from lm_eval.api.task import Task
+from lm_eval.config.task import TaskConfig
+from lm_eval.filters import build_filter_ensemble
+
+from xfer_tasks.harness.spec import EmbedSpec
+from xfer_tasks.harness.vectors import Embedding
+
+log = logging.getLogger(__name__)
+
+REQUEST_TYPE = "xfer_embed"
+_TASK_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TaskConfig)}
+
+
+class EmbeddingRetrievalTask(Task):
+    """Base class: subclasses define ``METRICS``, ``load_docs``, ``doc_sentences``,
+    ``make_item`` and ``compute_scores``."""
+
+    VERSION: int | str = 1
+    OUTPUT_TYPE = REQUEST_TYPE
+    METRICS: tuple[str, ...] = ()
+    HIGHER_IS_BETTER: Mapping[str, bool | None] = {}
+
+    def __init__(self, config: Mapping[str, Any] | None = None, **_ignored: Any) -> None:
+        raw = {k: v for k, v in dict(config or {}).items() if k != "class"}
+        unknown = sorted(set(raw) - _TASK_CONFIG_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"{raw.get('task', type(self).__name__)}: unknown task config key(s) {unknown}; "
+                "put task options under 'metadata'"
+            )
+        raw["output_type"] = REQUEST_TYPE
+        raw.setdefault("num_fewshot", 0)
+        self._config = TaskConfig(**raw)
+        self.metadata: dict[str, Any] = dict(self._config.metadata or {})
+        if "version" in self.metadata:
+            self.VERSION = self.metadata["version"]
+        self.spec = EmbedSpec.from_metadata(self.metadata)
+        self.search_options = self._search_options(self.metadata)
+        self._training_docs = None
+        self._fewshot_docs = None
+        self._instances: list[Instance] | None = None
+        self._filters = [build_filter_ensemble("none", [["take_first", None]])]
+        self.fewshot_rnd = None
+        self._scores: dict[str, dict[str, float]] = {}
+        self._embedding_info: dict[str, Any] | None = None
+        # Load (and validate) the data now: a missing dataset fails before any inference.
+        self._docs: list[dict[str, Any]] = self.load_docs()
+        if not self._docs:
+            raise ValueError(f"{self.task_name}: the dataset has no sentences")
+
+    # ------------------------------------------------------------------ subclass hooks
+    def load_docs(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def doc_sentences(self, doc: Mapping[str, Any]) -> list[str]:
+        """The sentences of ``doc`` to embed, in request order."""
+        raise NotImplementedError
+
+    def make_item(self, doc: Mapping[str, Any], embeddings: Sequence[Embedding]) -> Any:
+        """The per-document item every metric receives (must be picklable, compact repr)."""
+        raise NotImplementedError
+
+    def item_key(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def item_vectors(self, item: Any) -> Sequence[Embedding]:
+        raise NotImplementedError
+
+    def compute_scores(self, items: Sequence[Any]) -> dict[str, float]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ lm-eval Task API
+    @staticmethod
+    def _search_options(metadata: Mapping[str, Any]) -> dict[str, Any]:
+        from xfer_tasks.retrieval.search import SearchConfig
+
+        options = metadata.get("search_options") or {}
+        if not isinstance(options, Mapping):
+            raise ValueError(
+                f"metadata search_options: expected a mapping of search settings, got {options!r}"
+            )
+        SearchConfig.from_options(dict(options))  # validates now, not after inference
+        return dict(options)
+
+    def has_training_docs(self) -> bool:
+        return False
+
+    def has_validation_docs(self) -> bool:
+        return False
+
+    def has_test_docs(self) -> bool:
+        return True
+
+    def test_docs(self) -> list[dict[str, Any]]:
+        return self._docs
+
+    def doc_to_text(self, doc: Mapping[str, Any]) -> str:
+        return self.doc_sentences(doc)[0]
+
+    def fewshot_context(
+        self, doc: Mapping[str, Any], num_fewshot: int = 0, *args: Any, **kwargs: Any
+    ) -> str:
+        if num_fewshot:
+            raise ValueError(
+                f"{self.task_name}: retrieval tasks are zero-shot (num_fewshot must be 0)"
+            )
+        return ""
+
+    def build_all_requests(
+        self, *, limit: int | None = None, samples: list[int] | None = None, **kwargs: Any
+    ) -> None:
+        if limit is not None or samples is not None:
+            log.warning(
+                "%s: --limit/--samples shrinks the retrieval candidate pool (%s of %d documents); "
+                "the scores are NOT comparable with full-set scores",
+                self.task_name,
+                limit if limit is not None else f"{len(samples or [])} selected",
+                len(self._docs),
+            )
+        super().build_all_requests(limit=limit, samples=samples, **kwargs)
+
+    def construct_requests(self, doc: Mapping[str, Any], ctx: str, **kwargs: Any) -> list[Instance]:
+        spec = self.spec.to_dict()
+        metadata = kwargs.get("metadata", (self.task_name, None, 1))
+        return [
+            Instance(
+                request_type=REQUEST_TYPE, doc=doc, arguments=(text, spec), idx=i, metadata=metadata
+            )
+            for i, text in enumerate(self.doc_sentences(doc))
+        ]
+
+    def process_results(self, doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, Any]:
+        embeddings = list(results)
+        expected = len(self.doc_sentences(doc))
+        if len(embeddings) != expected or not all(isinstance(e, Embedding) for e in embeddings):
+            raise TypeError(
+                f"{self.task_name}: expected {expected} Embedding responses per document, got "
+                f"{[type(e).__name__ for e in embeddings]}"
+            )
+        item = self.make_item(doc, embeddings)
+        return dict.fromkeys(self.METRICS, item)
+
+    def aggregation(self) -> dict[str, Any]:
+        return {metric: partial(self._aggregate, metric) for metric in self.METRICS}
+
+    def higher_is_better(self) -> dict[str, bool | None]:
+        return {metric: self.HIGHER_IS_BETTER.get(metric, True) for metric in self.METRICS}
+
+    def _content_key(self, items: Sequence[Any]) -> str:
+        digest = hashlib.blake2b(digest_size=20)
+        for item in items:
+            digest.update(self.item_key(item).encode("utf-8"))
+            for emb in self.item_vectors(item):
+                digest.update(emb.vector.tobytes())
+        return digest.hexdigest()
+
+    def _aggregate(self, metric: str, items: Sequence[Any]) -> float:
+        key = self._content_key(items)
+        if key not in self._scores:
+            first = self.item_vectors(items[0])[0]
+            self._embedding_info = first.describe()
+            self._scores = {key: self.compute_scores(items)}  # keep only the latest pool
+        return float(self._scores[key][metric])
+
+    def dump_config(self) -> dict[str, Any]:
+        config = self.config.to_dict()
+        info = self._embedding_info or {}
+        config.update(
+            {
+                "embed_layer": self.spec.layer,
+                "embed_pooling": self.spec.pooling,
+                "embed_max_length": info.get("max_length", self.spec.max_length or "auto"),
+                "embed_batch_size": self.spec.batch_size or "lm-eval --batch_size",
+                "embed_precision": info.get("precision", self.spec.precision),
+                "embed_dim": info.get("dim"),
+                "search_options": self.search_options,
+            }
+        )
+        return config

@@ -1,0 +1,112 @@
+"""``xfer_tatoeba_<xxx>``: Tatoeba bitext retrieval (XTREME and MTEB definitions) inside lm-eval.
+
+Documents are the aligned pairs of one LASER Tatoeba language pair (line i of
+``tatoeba.<xxx>-eng.<xxx>`` with line i of ``tatoeba.<xxx>-eng.eng``); each asks for two
+embeddings. Scores come from :func:`xfer_tasks.retrieval.tatoeba_metrics` over the whole pool:
+
+- ``acc_en2xx``: XTREME -- English queries search the foreign side (top-1 accuracy);
+- ``acc_xx2en``: MTEB BitextMining -- foreign queries search the English side (accuracy);
+- ``f1_xx2en``: MTEB BitextMining -- scikit-learn weighted F1 (zero_division=0) of those
+  foreign-to-English predictions.
+
+Data: ``<data_dir>/tatoeba/`` in the LASER layout when a data folder is configured
+(``XFER_DATA_DIR`` or ``--metadata data_dir``) and present, else the Hub dataset
+``mteb/tatoeba-bitext-mining`` (config ``<xxx>-eng``, split ``test``; ``sentence1`` is the
+foreign side, ``sentence2`` English -- the LASER files, row for row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xfer_tasks.catalog import TATOEBA
+from xfer_tasks.data import DataFormatError
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
+from xfer_tasks.harness.vectors import Embedding
+
+
+class TatoebaPair:
+    """One aligned pair's embeddings (row ``index`` of both sides)."""
+
+    __slots__ = ("index", "xx", "en")
+
+    def __init__(self, index: int, xx: Embedding, en: Embedding):
+        self.index, self.xx, self.en = int(index), xx, en
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"index": self.index, "xx": self.xx, "en": self.en}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.index, self.xx, self.en = state["index"], state["xx"], state["en"]
+
+    def __repr__(self) -> str:
+        return f"<tatoeba pair {self.index}: 2 embeddings dim={self.xx.dim}>"
+
+    __str__ = __repr__
+
+
+def load_tatoeba_sentences(
+    code: str, metadata: Mapping[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """``(foreign lines, English lines)`` of pair ``<code>-eng``: local LASER files, else the Hub."""
+    from xfer_tasks.data._source import load_hub_split, local_folder
+    from xfer_tasks.retrieval.loaders import load_tatoeba_pair
+
+    folder, exists = local_folder(TATOEBA.local_subdir, metadata)
+    if exists:
+        return load_tatoeba_pair(folder, code)
+    rows = load_hub_split(f"tatoeba {code}-eng", TATOEBA.hub_id, f"{code}-eng", "test", folder)
+    for n, row in enumerate(rows):
+        if not isinstance(row.get("sentence1"), str) or not isinstance(row.get("sentence2"), str):
+            raise DataFormatError(
+                f"{TATOEBA.hub_id} {code}-eng test row {n}: expected string fields sentence1 (foreign) and sentence2 (English)"
+            )
+    return [r["sentence1"] for r in rows], [r["sentence2"] for r in rows]
+
+
+class TatoebaTask(EmbeddingRetrievalTask):
+    METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en")
+
+    @property
+    def language(self) -> str:
+        name = self.config.dataset_name or ""
+        code = name.split("-")[0]
+        if not code:
+            raise ValueError(f"{self.config.task}: dataset_name must be '<xxx>-eng', got {name!r}")
+        return code
+
+    def load_docs(self) -> list[dict[str, Any]]:
+        xx, en = load_tatoeba_sentences(self.language, self.metadata)
+        return [
+            {"index": i, "lang": self.language, "xx": x, "en": e}
+            for i, (x, e) in enumerate(zip(xx, en, strict=True))
+        ]
+
+    def doc_sentences(self, doc: Mapping[str, Any]) -> list[str]:
+        return [doc["xx"], doc["en"]]
+
+    def doc_to_target(self, doc: Mapping[str, Any]) -> str:
+        return doc["en"]
+
+    def make_item(self, doc: Mapping[str, Any], embeddings: Sequence[Embedding]) -> TatoebaPair:
+        return TatoebaPair(doc["index"], embeddings[0], embeddings[1])
+
+    def item_key(self, item: TatoebaPair) -> str:
+        return str(item.index)
+
+    def item_vectors(self, item: TatoebaPair) -> Sequence[Embedding]:
+        return (item.xx, item.en)
+
+    def compute_scores(self, items: Sequence[TatoebaPair]) -> dict[str, float]:
+        from xfer_tasks.retrieval import tatoeba_metrics
+
+        ordered = sorted(items, key=lambda item: item.index)
+        indexes = [item.index for item in ordered]
+        if len(set(indexes)) != len(indexes):
+            raise ValueError(f"{self.task_name}: a Tatoeba pair was scored twice")
+        xx = np.stack([item.xx.vector for item in ordered])
+        en = np.stack([item.en.vector for item in ordered])
+        return tatoeba_metrics(xx, en, **self.search_options)
