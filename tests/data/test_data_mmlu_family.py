@@ -1,0 +1,123 @@
+"""MMLU-family loaders: English MMLU and Okapi m_mmlu on real files, MMMLU and Global-MMLU on
+small files written in their official schemas."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from xfer_tasks.data import DataFormatError, DataMissingError, global_mmlu, m_mmlu, mmlu, mmmlu
+from xfer_tasks.data.mmlu_common import HEADER, format_example, format_question
+from xfer_tasks.data.release_files import write_global_mmlu_parquet, write_mmmlu_csv
+
+
+def test_english_mmlu_release_sizes(shared_data):
+    md = {"data_dir": str(shared_data)}
+    sizes = {split: len(mmlu.load_split(split, md)) for split in ("test", "validation", "dev")}
+    assert sizes == {"test": 14042, "validation": 1531, "dev": 285}
+    dev = mmlu.load_split("dev", md)
+    per_subject = Counter(row["subject"] for row in dev)
+    assert len(per_subject) == 57 and set(per_subject.values()) == {5}
+
+
+def test_english_mmlu_zero_shot_prefix_is_the_header(shared_data):
+    data = mmlu.load_task_data("en", {"data_dir": str(shared_data), "mmlu_split": "val"})
+    row = data["eval"][0]
+    assert row["prompt_prefix"] == HEADER.format(subject_name=row["subject"].replace("_", " "))
+    assert format_question(row).endswith("\nD. " + row["choices"][3] + "\nAnswer:")
+
+
+def test_subject_shots_follow_the_original_protocol(shared_data):
+    md = {"data_dir": str(shared_data), "mmlu_subject_shots": 5}
+    data = mmlu.load_task_data("en", md)
+    dev = mmlu.load_split("dev", {"data_dir": str(shared_data)})
+    for row in (data["eval"][0], data["eval"][5000], data["eval"][14041]):
+        same_subject = [d for d in dev if d["subject"] == row["subject"]][:5]
+        expected = HEADER.format(subject_name=row["subject_name"]) + "".join(
+            map(format_example, same_subject)
+        )
+        assert row["prompt_prefix"] == expected
+        assert row["prompt_prefix"].count("\nAnswer: ") == 5
+
+
+def test_format_example_by_hand():
+    record = {"question": " 2 + 2 = ? ", "choices": ["3", "4", "5", "22"], "answer": 1}
+    assert format_example(record) == "2 + 2 = ?\nA. 3\nB. 4\nC. 5\nD. 22\nAnswer: B\n\n"
+
+
+def test_m_mmlu_real_okapi_files(shared_data):
+    md = {"data_dir": str(shared_data), "m_mmlu_split": "validation"}
+    data = m_mmlu.load_task_data("de", md)
+    assert data["eval"].num_rows == 1449 and data["fewshot"].num_rows == 277
+    assert all("/" not in subject and subject for subject in data["eval"]["subject"])
+
+
+def test_m_mmlu_default_test_split_missing_locally(shared_data):
+    with pytest.raises(DataMissingError) as info:
+        m_mmlu.load_task_data("de", {"data_dir": str(shared_data)})
+    assert "de_test.json" in str(info.value) and "m_mmlu_split: validation" in str(info.value)
+
+
+QUESTIONS = [
+    {"Question": "Q0", "A": "a", "B": "b", "C": "c", "D": "d", "Answer": "C", "Subject": "anatomy"},
+    {
+        "Question": "Q1",
+        "A": "a",
+        "B": "b",
+        "C": "c",
+        "D": "d",
+        "Answer": "A",
+        "Subject": "world_religions",
+    },
+]
+
+
+def test_mmmlu_openai_csv(tmp_path):
+    write_mmmlu_csv(tmp_path / "mmmlu", "sw_ke", QUESTIONS)
+    data = mmmlu.load_task_data("sw_ke", {"data_dir": str(tmp_path)})
+    assert data["eval"]["answer"] == [2, 0]
+    assert data["eval"]["subject_name"] == ["anatomy", "world religions"]
+    assert data["fewshot"].num_rows == 0  # no dev split in the release
+
+
+def test_mmmlu_bad_answer_letter(tmp_path):
+    write_mmmlu_csv(tmp_path / "mmmlu", "de_de", [dict(QUESTIONS[0], Answer="E")])
+    with pytest.raises(DataFormatError, match=r"mmlu_DE-DE.csv:2: answer 'E'"):
+        mmmlu.load_split("de_de", {"data_dir": str(tmp_path)})
+
+
+def test_mmmlu_subject_shots_need_a_dev_split(tmp_path):
+    write_mmmlu_csv(tmp_path / "mmmlu", "de_de", QUESTIONS)
+    with pytest.raises(ValueError, match="needs a dev split"):
+        mmmlu.load_task_data("de_de", {"data_dir": str(tmp_path), "mmlu_subject_shots": 1})
+
+
+def _global_rows(labels):
+    return [
+        {"question": f"Q{i}", "option_a": "a", "option_b": "b", "option_c": "c", "option_d": "d",
+         "answer": "ABCD"[i % 4], "subject": "virology", "cultural_sensitivity_label": label}
+        for i, label in enumerate(labels)
+    ]  # fmt: skip
+
+
+def test_global_mmlu_parquet_keeps_cultural_labels(tmp_path):
+    write_global_mmlu_parquet(
+        tmp_path / "global_mmlu", "yo", "test", _global_rows(["CS", "CA", "-"])
+    )
+    write_global_mmlu_parquet(tmp_path / "global_mmlu", "yo", "dev", _global_rows(["-"]))
+    data = global_mmlu.load_task_data("yo", {"data_dir": str(tmp_path)})
+    assert data["eval"]["cultural_sensitivity_label"] == ["CS", "CA", "-"]
+    assert data["eval"]["answer"] == [0, 1, 2]
+    assert data["fewshot"].num_rows == 1
+
+
+def test_global_mmlu_missing_column(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "global_mmlu" / "yo" / "test-00000-of-00001.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"question": ["Q"], "answer": ["A"]}), path)
+    with pytest.raises(DataFormatError, match="lacks column"):
+        global_mmlu.load_split("yo", "test", {"data_dir": str(tmp_path)})
