@@ -1,0 +1,94 @@
+"""``xfer compare RESULTS...``: a table per benchmark x language x checkpoint, deltas against a
+baseline with their significance, and an HTML report with the scaling curve and delta heatmap."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xfer_tasks.compare import stats
+
+FORMATS = ("terminal", "markdown", "csv", "json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xfer compare",
+        description="Compare checkpoints' lm-eval results (results_*.json, plus samples_*.jsonl "
+        "when lm_eval ran with --log_samples) against a baseline run.",
+    )
+    parser.add_argument(
+        "results", nargs="+",
+        help="lm-eval results_*.json files, or folders (the newest results file of each "
+        "subfolder is used)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline",
+        help="label of the baseline run (default: the first results file)",
+    )
+    parser.add_argument(
+        "--label", action="append", default=None, metavar="NAME",
+        help="name of a run, once per results file in order (default: the checkpoint folder name)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
+    )
+    parser.add_argument(
+        "--out", metavar="DIR",
+        help="also write comparison.{md,csv,json}, the PNG plots and report.html to DIR",
+    )  # fmt: skip
+    parser.add_argument(
+        "--bootstrap-iters", type=int, default=stats.DEFAULT_BOOTSTRAP_ITERS,
+        help=f"paired-bootstrap resamples (default {stats.DEFAULT_BOOTSTRAP_ITERS})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int, default=stats.DEFAULT_SEED,
+        help=f"bootstrap random seed (default {stats.DEFAULT_SEED})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="significance level for * (default 0.05)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.bootstrap_iters < 1:
+        print("xfer compare: --bootstrap-iters must be >= 1", file=sys.stderr)
+        return 2
+    if not 0.0 < args.alpha < 1.0:
+        print("xfer compare: --alpha must be in (0, 1)", file=sys.stderr)
+        return 2
+    from xfer_tasks.compare import table
+    from xfer_tasks.compare.comparison import compare_runs
+    from xfer_tasks.compare.results import ResultsError
+
+    try:
+        comparison = compare_runs(
+            args.results,
+            baseline=args.baseline,
+            labels=args.label,
+            bootstrap_iters=args.bootstrap_iters,
+            seed=args.seed,
+            alpha=args.alpha,
+        )
+    except ResultsError as err:
+        print(f"xfer compare: {err}", file=sys.stderr)
+        return 2
+    render = {
+        "terminal": table.to_terminal,
+        "markdown": table.to_markdown,
+        "csv": table.to_csv,
+        "json": table.to_json,
+    }[args.format]
+    sys.stdout.write(render(comparison))
+    if args.out:
+        from xfer_tasks.compare.report import write_report
+
+        written = write_report(comparison, args.out)
+        print(f"wrote {', '.join(sorted(written))} to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

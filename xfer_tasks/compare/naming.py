@@ -1,0 +1,97 @@
+"""How a task name maps to (benchmark, language), which metrics are scores, and language families.
+
+Our tasks are named ``<benchmark>_<language>`` (``xfer_xnli_de``, ``xfer_tatoeba_deu``,
+``xfer_mmmlu_de_de``); the catalog is the source of truth. Tasks from other suites fall back to
+their lm-eval group (``group_subtasks``) when they have one, else stand alone with language "-".
+"""
+
+from __future__ import annotations
+
+from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, XTREME_MEMBERS, Benchmark
+
+_BY_NAME = {b.name: b for b in ALL_BENCHMARKS}
+
+# Diagnostic outputs that are not scores: BUCC's tuned threshold and the precision/recall
+# behind its F1. They are shown by ``xfer compare`` but never tracked by ``xfer regress``.
+NON_SCORE_METRICS = frozenset({"threshold", "precision", "recall"})
+
+# The metric XTREME reports per benchmark (used for the overall XTREME score, the scaling
+# curve and the heatmap): XNLI accuracy, TyDiQA-GoldP F1, BUCC F1, Tatoeba accuracy (English
+# queries, as XTREME), MMLU variants accuracy. It is each catalog entry's first metric.
+HEADLINE_METRIC = {b.name: b.metrics[0] for b in ALL_BENCHMARKS}
+
+
+def split_task(task: str, groups: dict[str, list[str]] | None = None) -> tuple[str, str]:
+    """``xfer_xnli_de`` -> (``xfer_xnli``, ``de``); unknown tasks use their lm-eval group."""
+    best: Benchmark | None = None
+    for bench in ALL_BENCHMARKS:
+        prefix = bench.name + "_"
+        if task.startswith(prefix) and (best is None or len(bench.name) > len(best.name)):
+            best = bench
+    if best is not None:
+        return best.name, task[len(best.name) + 1 :]
+    for group, children in (groups or {}).items():
+        if task in children:
+            language = task[len(group) + 1 :] if task.startswith(group + "_") else task
+            return group, language
+    return task, "-"
+
+
+def is_xfer_task(task: str) -> bool:
+    return split_task(task)[0] in _BY_NAME
+
+
+def score_metrics(benchmark: str, reported: list[str]) -> list[str]:
+    """The metrics of ``reported`` that are scores (tracked by regress, averaged by compare)."""
+    bench = _BY_NAME.get(benchmark)
+    if bench is not None:
+        return [m for m in bench.metrics if m in reported and m not in NON_SCORE_METRICS]
+    return [m for m in reported if m not in NON_SCORE_METRICS]
+
+
+def headline_metric(benchmark: str, reported: list[str]) -> str | None:
+    if benchmark in HEADLINE_METRIC and HEADLINE_METRIC[benchmark] in reported:
+        return HEADLINE_METRIC[benchmark]
+    scores = score_metrics(benchmark, reported)
+    return scores[0] if scores else None
+
+
+def is_xtreme_benchmark(benchmark: str) -> bool:
+    return benchmark in {b.name for b in XTREME_MEMBERS}
+
+
+# ISO 639-1 (or 639-3 where there is no two-letter code) -> family, following the language
+# table of XTREME (Hu et al. 2020, Table 5) and Glottolog for languages XTREME does not list.
+# English is kept apart: it is the language of the intermediate tasks, the question is transfer.
+_FAMILY_MEMBERS = {
+    "English (source)": "en",
+    "Germanic": "af da de is nb nl no nn sv fy lb gsw nds yi fo",
+    "Romance": "ca es fr gl it pt ro oc ast",
+    "Slavic": "be bg bs cs hr mk pl ru sk sl sr uk",
+    "Indo-Iranian": "bn fa gu hi kur mr ne pa ur si ku",
+    "Other Indo-European": "el hy lt lv sq ga gd cy br",
+    "Afro-Asiatic": "am ar he ha so mt kab",
+    "Niger-Congo": "sw yo ig ny sn xh zu",
+    "Dravidian": "kn ml ta te",
+    "Sino-Tibetan": "zh yue wuu my",
+    "Japonic / Koreanic": "ja ko",
+    "Turkic": "az kk ky tr tt uz tk ug",
+    "Uralic": "et fi hu",
+    "Austronesian": "fil id jv mg ms tl ceb war",
+    "Austroasiatic": "vi km",
+    "Kra-Dai": "th",
+    "Kartvelian": "ka",
+    "Basque": "eu",
+}
+LANGUAGE_FAMILY = {
+    code: family for family, codes in _FAMILY_MEMBERS.items() for code in codes.split()
+}
+_THREE_TO_TWO = {three: two for two, three in TATOEBA_XTREME.items()}
+_THREE_TO_TWO.update({"nob": "nb", "zsm": "ms", "lvs": "lv", "swh": "sw", "pes": "fa"})
+
+
+def language_family(language: str) -> str:
+    """``de``, ``deu`` and ``de_de`` -> ``Germanic``; unknown codes -> ``Other``."""
+    code = language.split("_")[0].lower()
+    code = _THREE_TO_TWO.get(code, code)
+    return LANGUAGE_FAMILY.get(code, "Other")

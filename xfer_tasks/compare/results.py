@@ -1,0 +1,282 @@
+"""Read what ``lm_eval --output_path ... [--log_samples]`` wrote, without importing lm_eval.
+
+lm-eval 0.4.x writes ``<output_path>/<model_name_sanitized>/results_<date_id>.json`` and, with
+``--log_samples``, one ``samples_<task>_<date_id>.jsonl`` per task beside it (when
+``--output_path`` ends in ``.json`` the results file is ``<stem>_<date_id>.json``). The results
+JSON holds, per task, ``"<metric>,<filter>"`` values and ``"<metric>_stderr,<filter>"`` standard
+errors (the string ``"N/A"`` when lm-eval has no estimator for the aggregation, as for our
+corpus-level retrieval metrics), plus ``configs``, ``versions``, ``n-shot``, ``higher_is_better``,
+``n-samples`` and the run's ``config`` (``model_args``, ``limit``).
+
+This module turns one such file into a :class:`RunResults`; it also finds the checkpoint's
+``xfer_manifest.json`` (written by ``xfer train``) from ``model_args``. Bad input raises
+:class:`ResultsError` with a one-line message naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "xfer_manifest.json"
+_DATE_ID = re.compile(r"_(\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.json$")
+_NON_METRIC_KEYS = {"alias", "name", "sample_len", "sample_count"}
+
+
+class ResultsError(ValueError):
+    """An lm-eval output file (or manifest) is missing or not in the expected shape."""
+
+
+@dataclass
+class MetricResult:
+    """One metric of one task as lm-eval reported it.
+
+    ``stderr`` is ``None`` when lm-eval wrote ``"N/A"`` (no estimator for the aggregation).
+    """
+
+    value: float
+    stderr: float | None
+    filter: str = "none"
+
+
+@dataclass
+class TaskResult:
+    name: str
+    metrics: dict[str, MetricResult]
+    num_fewshot: int | None
+    version: Any
+    n: int | None  # documents actually scored (n-samples.effective)
+    n_original: int | None  # documents in the split
+    higher_is_better: dict[str, bool | None] = field(default_factory=dict)
+
+
+@dataclass
+class RunResults:
+    """One lm-eval results file: its tasks, run settings, and (optionally) its checkpoint manifest."""
+
+    path: Path
+    tasks: dict[str, TaskResult]
+    groups: dict[str, list[str]]
+    limit: float | None
+    model_args: dict[str, str]
+    manifest: dict[str, Any] | None = None
+    manifest_path: Path | None = None
+    label: str = ""
+    _samples_cache: dict[str, dict[int, dict[str, Any]] | None] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def checkpoint(self) -> str | None:
+        return self.model_args.get("peft") or self.model_args.get("pretrained")
+
+    @property
+    def num_tasks(self) -> int | None:
+        """k, the number of intermediate tasks the checkpoint was trained on (from its manifest)."""
+        if self.manifest is None:
+            return None
+        return len(self.manifest["tasks"])
+
+    @property
+    def seed(self) -> Any:
+        return None if self.manifest is None else self.manifest.get("seed")
+
+    def samples_path(self, task: str) -> Path | None:
+        match = _DATE_ID.search(self.path.name)
+        if not match:
+            return None
+        candidate = self.path.parent / f"samples_{task}_{match.group(1)}.jsonl"
+        return candidate if candidate.is_file() else None
+
+    def samples(self, task: str, filter_key: str = "none") -> dict[int, dict[str, Any]] | None:
+        """Per-document records of ``--log_samples`` for ``task`` (doc_id -> record), or None."""
+        key = f"{task},{filter_key}"
+        if key not in self._samples_cache:
+            path = self.samples_path(task)
+            self._samples_cache[key] = None if path is None else _read_samples(path, filter_key)
+        return self._samples_cache[key]
+
+    def per_sample_values(self, task: str, metric: str) -> dict[int, float] | None:
+        """doc_id -> the metric's per-document value, when the reported score is their mean.
+
+        Returns None when there is no samples file, when the per-document entries are not
+        numbers (corpus-level metrics such as BUCC F1 or Tatoeba accuracy log opaque items),
+        or when the mean of the per-document values differs from the reported score (the
+        aggregation is not a mean, so resampling the values would estimate something else).
+        """
+        task_result = self.tasks.get(task)
+        if task_result is None or metric not in task_result.metrics:
+            return None
+        reported = task_result.metrics[metric]
+        records = self.samples(task, reported.filter)
+        if not records:
+            return None
+        values: dict[int, float] = {}
+        for doc_id, record in records.items():
+            value = record.get(metric)
+            if isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                return None
+            values[doc_id] = float(value)
+        mean = sum(values.values()) / len(values)
+        if not math.isclose(mean, reported.value, rel_tol=1e-9, abs_tol=1e-9):
+            return None
+        return values
+
+    def doc_hashes(self, task: str, filter_key: str = "none") -> dict[int, str] | None:
+        records = self.samples(task, filter_key)
+        if not records:
+            return None
+        return {doc_id: str(r.get("doc_hash", "")) for doc_id, r in records.items()}
+
+
+def _read_samples(path: Path, filter_key: str) -> dict[int, dict[str, Any]]:
+    records: dict[int, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ResultsError(f"{path}:{line_no}: not valid JSON ({err.msg})") from None
+            if not isinstance(record, dict) or "doc_id" not in record:
+                raise ResultsError(f"{path}:{line_no}: expected an object with a 'doc_id' field")
+            if record.get("filter", "none") != filter_key:
+                continue
+            records[int(record["doc_id"])] = record
+    return records
+
+
+def _parse_model_args(raw: Any) -> dict[str, str]:
+    """``model_args`` is a dict in lm-eval >= 0.4.9 and a ``k=v,k=v`` string before."""
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    if isinstance(raw, str) and raw:
+        pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+        return {k.strip(): v.strip() for k, v in pairs}
+    return {}
+
+
+def _as_float(value: Any, path: Path, where: str) -> float | None:
+    if value is None or value == "N/A":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ResultsError(f"{path}: {where} is {value!r}; expected a number or 'N/A'")
+    return float(value)
+
+
+def find_manifest(model_args: dict[str, str], results_path: Path) -> Path | None:
+    """The checkpoint's manifest: in the ``peft`` adapter folder, the ``pretrained`` folder,
+    or beside the results file, first found."""
+    candidates = [Path(model_args[k]) for k in ("peft", "pretrained") if model_args.get(k)]
+    candidates.append(results_path.parent)
+    for folder in candidates:
+        path = folder.expanduser() / MANIFEST_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    data = _read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+        raise ResultsError(f"{path}: expected an object with a 'tasks' list (xfer manifest)")
+    return data
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: file not found") from None
+    except OSError as err:
+        raise ResultsError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ResultsError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+
+
+def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
+    """Read one lm-eval ``results_*.json`` file."""
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise ResultsError(f"{path}: expected an lm-eval results JSON with a 'results' object")
+    groups = {str(g): list(children) for g, children in (data.get("group_subtasks") or {}).items()}
+    config = data.get("config") or {}
+    limit = _as_float(config.get("limit"), path, "config.limit")
+    n_shot = data.get("n-shot") or {}
+    versions = data.get("versions") or {}
+    n_samples = data.get("n-samples") or {}
+    higher = data.get("higher_is_better") or {}
+
+    tasks: dict[str, TaskResult] = {}
+    for name, entry in data["results"].items():
+        if name in groups:  # group rows: we compute our own (unweighted) averages
+            continue
+        if not isinstance(entry, dict):
+            raise ResultsError(f"{path}: results.{name} is not an object")
+        metrics: dict[str, MetricResult] = {}
+        for key, value in entry.items():
+            if key in _NON_METRIC_KEYS or "_stderr," in key:
+                continue
+            metric, _, filter_key = key.partition(",")
+            if not filter_key:
+                continue
+            number = _as_float(value, path, f"results.{name}.{key}")
+            if number is None:
+                continue
+            stderr = _as_float(
+                entry.get(f"{metric}_stderr,{filter_key}"),
+                path,
+                f"results.{name}.{metric}_stderr,{filter_key}",
+            )
+            if metric in metrics:  # several filters: keep the first, as lm-eval's table does
+                continue
+            metrics[metric] = MetricResult(number, stderr, filter_key)
+        counts = n_samples.get(name) or {}
+        tasks[name] = TaskResult(
+            name=name,
+            metrics=metrics,
+            num_fewshot=n_shot.get(name),
+            version=versions.get(name),
+            n=counts.get("effective"),
+            n_original=counts.get("original"),
+            higher_is_better=dict(higher.get(name) or {}),
+        )
+    model_args = _parse_model_args(config.get("model_args"))
+    run = RunResults(path=path, tasks=tasks, groups=groups, limit=limit, model_args=model_args)
+    if with_manifest:
+        manifest_path = find_manifest(model_args, path)
+        if manifest_path is not None:
+            run.manifest = read_manifest(manifest_path)
+            run.manifest_path = manifest_path
+    return run
+
+
+def expand_results_paths(paths: list[str | Path]) -> list[Path]:
+    """Results files named on the command line; a folder stands for the newest
+    ``results_*.json`` in each of its (sub)folders that has one."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            by_folder: dict[Path, list[Path]] = {}
+            for candidate in path.rglob("*.json"):
+                if _DATE_ID.search(candidate.name) and candidate.name.startswith("results"):
+                    by_folder.setdefault(candidate.parent, []).append(candidate)
+            if not by_folder:
+                raise ResultsError(f"{path}: no lm-eval results_*.json file under this folder")
+            found += [max(files, key=lambda p: p.name) for _, files in sorted(by_folder.items())]
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ResultsError(f"{path}: file not found")
+    return found

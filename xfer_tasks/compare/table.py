@@ -1,0 +1,149 @@
+"""A :class:`Comparison` as text: a terminal table, Markdown, CSV and JSON.
+
+Terminal and Markdown are wide (one column per run; each non-baseline cell shows the score,
+its difference to the baseline and ``*`` when p < alpha). CSV and JSON are long form, one
+record per benchmark x language x metric x run, with every number (stderr and its source,
+delta, its CI, p-value and the test used).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from typing import Any
+
+from xfer_tasks.compare.comparison import Cell, Comparison
+
+CSV_FIELDS = [
+    "benchmark", "language", "task", "metric", "run", "is_baseline", "value", "stderr",
+    "stderr_source", "n", "delta", "delta_stderr", "ci_low", "ci_high", "p_value",
+    "significant", "test",
+]  # fmt: skip
+
+
+def _cell_text(cell: Cell | None, comparison: Comparison, with_p: bool) -> str:
+    if cell is None:
+        return "-"
+    text = f"{cell.value:.4f}"
+    if cell.stderr is not None:
+        text += f" ±{cell.stderr:.4f}"
+    test = cell.test
+    if test is not None:
+        star = "*" if test.significant(comparison.alpha) else ""
+        text += f" ({test.delta:+.4f}{star}"
+        if with_p and test.p_value is not None:
+            text += f", p={test.p_value:.3g}"
+        text += ")"
+    return text
+
+
+def _grid(comparison: Comparison, with_p: bool) -> tuple[list[str], list[list[str]]]:
+    header = ["benchmark", "lang", "metric"] + [
+        f"{label} (baseline)" if label == comparison.baseline else label
+        for label in comparison.labels
+    ]
+    body = []
+    for row in comparison.rows:
+        cells = [
+            _cell_text(row.cells.get(label), comparison, with_p) for label in comparison.labels
+        ]
+        body.append([row.benchmark, row.language, row.metric, *cells])
+    return header, body
+
+
+def legend(comparison: Comparison) -> list[str]:
+    """What the symbols mean and which estimators produced the numbers."""
+    tests = Counter(
+        c.test.method for r in comparison.rows for c in r.cells.values() if c.test is not None
+    )
+    sources = Counter(
+        c.stderr_source or "none" for r in comparison.rows if not r.is_average
+        for c in r.cells.values()
+    )  # fmt: skip
+    lines = [
+        f"Scores are fractions in [0, 1]: value ±stderr (delta vs {comparison.baseline}; "
+        f"* = p < {comparison.alpha}). AVG = unweighted mean over languages (XTREME).",
+        "Tests used: "
+        + ", ".join(f"{m} x{n}" for m, n in sorted(tests.items()))
+        + f" (bootstrap: B={comparison.bootstrap_iters}, seed={comparison.seed}).",
+        "Stderr sources: " + ", ".join(f"{s} x{n}" for s, n in sorted(sources.items())) + ".",
+    ]
+    return lines + [f"Note: {note}" for note in comparison.notes]
+
+
+def to_terminal(comparison: Comparison) -> str:
+    header, body = _grid(comparison, with_p=False)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    previous = None
+    for cells in body:
+        if previous is not None and cells[0] != previous:
+            lines.append("")
+        previous = cells[0]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    return "\n".join(lines + [""] + legend(comparison)) + "\n"
+
+
+def runs_markdown(comparison: Comparison) -> str:
+    lines = [
+        "| run | checkpoint | k (intermediate tasks) | seed | tasks |",
+        "|---|---|---:|---:|---|",
+    ]
+    for run in comparison.runs:
+        tasks = ", ".join(run.intermediate_tasks) if run.intermediate_tasks is not None else "?"
+        k = "?" if run.num_tasks is None else str(run.num_tasks)
+        seed = "?" if run.seed is None else str(run.seed)
+        name = f"**{run.label}** (baseline)" if run.label == comparison.baseline else run.label
+        lines.append(f"| {name} | `{run.checkpoint or run.path}` | {k} | {seed} | {tasks} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(comparison: Comparison) -> str:
+    header, body = _grid(comparison, with_p=True)
+    escape = [[c.replace("|", "\\|") for c in r] for r in [header, *body]]
+    lines = ["| " + " | ".join(escape[0]) + " |", "|" + "---|" * 3 + "---:|" * (len(header) - 3)]
+    lines += ["| " + " | ".join(r) + " |" for r in escape[1:]]
+    return (
+        "## Runs\n\n" + runs_markdown(comparison)
+        + "\n## Scores\n\n" + "\n".join(lines) + "\n\n"
+        + "\n".join(f"- {line}" for line in legend(comparison)) + "\n"
+    )  # fmt: skip
+
+
+def to_csv(comparison: Comparison) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for record in comparison.records():
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return buffer.getvalue()
+
+
+def to_json_dict(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "baseline": comparison.baseline,
+        "alpha": comparison.alpha,
+        "bootstrap_iters": comparison.bootstrap_iters,
+        "seed": comparison.seed,
+        "runs": [
+            {
+                "label": r.label,
+                "results_file": str(r.path),
+                "checkpoint": r.checkpoint,
+                "num_intermediate_tasks": r.num_tasks,
+                "intermediate_tasks": r.intermediate_tasks,
+                "seed": r.seed,
+                "manifest": None if r.manifest_path is None else str(r.manifest_path),
+            }
+            for r in comparison.runs
+        ],
+        "notes": comparison.notes,
+        "rows": comparison.records(),
+    }
+
+
+def to_json(comparison: Comparison) -> str:
+    return json.dumps(to_json_dict(comparison), indent=2, ensure_ascii=False) + "\n"
