@@ -302,30 +302,50 @@ def _exact_block_topk(queries: np.ndarray, database: np.ndarray, k: int) -> tupl
     return out_s, out_i
 
 
-def _search_faiss(
-    index: faiss.Index, queries: np.ndarray, database: np.ndarray, k: int, config: SearchConfig
-) -> KnnResult:
-    fetch = min(database.shape[0], k * config.refine) if config.lossy else k
-    n = queries.shape[0]
-    sims = np.empty((n, k), np.float32)
-    ids = np.empty((n, k), np.int64)
+def _finish_block(
+    block: np.ndarray, database: np.ndarray, sims: np.ndarray, ids: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort fetched results, keep ``k``; rows with missing results or a tie across the k-th
+    place (FAISS keeps the highest-index tied rows) are recomputed by brute force."""
+    sims, ids = _sort_rows(sims, ids)
+    repair = (ids[:, :k] < 0).any(axis=1)
+    if ids.shape[1] > k:
+        repair |= (ids[:, k] >= 0) & (sims[:, k - 1] == sims[:, k])
+    sims, ids = np.ascontiguousarray(sims[:, :k]), np.ascontiguousarray(ids[:, :k])
+    if repair.any():
+        rows = np.flatnonzero(repair)
+        sims[rows], ids[rows] = _exact_block_topk(block[rows], database, k)
+    return sims, ids
+
+
+def _query_blocks(n: int, config: SearchConfig, k: int):
     starts = range(0, n, config.query_block)
     if config.progress:
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc=f"knn {config.index} k={k}", unit="block")
-    for start in starts:
+        return tqdm(starts, desc=f"knn {config.index} k={k}", unit="block")
+    return starts
+
+
+def _fetch_width(n_database: int, k: int, config: SearchConfig) -> int:
+    """How many results to ask for: k (times ``refine`` for lossy indexes), +1 to see ties."""
+    return min(n_database, (k * config.refine if config.lossy else k) + 1)
+
+
+def _search_faiss(
+    index: faiss.Index, queries: np.ndarray, database: np.ndarray, k: int, config: SearchConfig
+) -> KnnResult:
+    fetch = _fetch_width(database.shape[0], k, config)
+    n = queries.shape[0]
+    sims = np.empty((n, k), np.float32)
+    ids = np.empty((n, k), np.int64)
+    for start in _query_blocks(n, config, k):
         block = queries[start : start + config.query_block]
         b_sims, b_ids = index.search(block, fetch)
         if config.lossy:
             b_sims = exact_inner_products(block, database, b_ids)
-        missing = (b_ids[:, :k] < 0).any(axis=1) if fetch == k else (b_ids >= 0).sum(1) < k
-        b_sims, b_ids = _sort_rows(b_sims, b_ids)
-        b_sims, b_ids = b_sims[:, :k], b_ids[:, :k]
-        if missing.any():
-            rows = np.flatnonzero(missing)
-            b_sims[rows], b_ids[rows] = _exact_block_topk(block[rows], database, k)
-        sims[start : start + len(block)], ids[start : start + len(block)] = b_sims, b_ids
+        end = start + len(block)
+        sims[start:end], ids[start:end] = _finish_block(block, database, b_sims, b_ids, k)
     return KnnResult(sims, ids)
 
 
@@ -336,6 +356,7 @@ def _search_torch(
     import torch  # the GPU/torch path only
 
     dtype = torch.float16 if (config.storage == "float16" and device == "cuda") else torch.float32
+    fetch = min(database.shape[0], k + 1)
     n = queries.shape[0]
     sims = np.empty((n, k), np.float32)
     ids = np.empty((n, k), np.int64)
@@ -344,25 +365,22 @@ def _search_torch(
         for s in range(0, database.shape[0], config.database_block)
     ]
     with torch.no_grad():
-        for start in range(0, n, config.query_block):
-            q = torch.from_numpy(queries[start : start + config.query_block]).to(device, dtype)
+        for start in _query_blocks(n, config, k):
+            block = queries[start : start + config.query_block]
+            q = torch.from_numpy(block).to(device, dtype)
             part_s, part_i = [], []
             for db_start, db in db_blocks:
-                scores = q @ db.T
-                kk = min(k, db.shape[0])
-                top_s, top_i = torch.topk(scores, kk, dim=1, largest=True, sorted=False)
+                top_s, top_i = torch.topk(q @ db.T, min(fetch, db.shape[0]), dim=1, sorted=False)
                 part_s.append(top_s.float().cpu().numpy())
                 part_i.append(top_i.cpu().numpy().astype(np.int64) + db_start)
             b_ids = np.concatenate(part_i, axis=1)
-            block = queries[start : start + config.query_block]
             b_sims = (
                 exact_inner_products(block, database, b_ids)
                 if dtype == torch.float16
                 else np.concatenate(part_s, axis=1)
             )
-            b_sims, b_ids = _sort_rows(b_sims, b_ids)
-            sims[start : start + len(block)] = b_sims[:, :k]
-            ids[start : start + len(block)] = b_ids[:, :k]
+            end = start + len(block)
+            sims[start:end], ids[start:end] = _finish_block(block, database, b_sims, b_ids, k)
     return KnnResult(sims, ids)
 
 
