@@ -1,0 +1,321 @@
+"""Supervised fine-tuning of a causal LM on (prompt, answer) pairs, with the loss on the answer.
+
+What lm-eval scores is a causal LM, so the intermediate tasks are taught as text: the prompt
+conditions, the answer is predicted. Each example is ``prompt tokens + answer tokens + EOS``
+with ``labels = -100`` on the prompt, so only answer (and EOS) tokens enter the loss. Prompt
+and answer are tokenized separately, so the answer's tokens are exactly those labelled; a
+too-long example loses prompt tokens from the left, never answer tokens.
+
+Training is ``transformers.Trainer`` (no loop of our own): multi-GPU DDP/FSDP comes from
+launching the same command with ``accelerate launch`` or ``torchrun``; bf16 is on when CUDA
+supports it; ``gradient_accumulation_steps`` and every other TrainingArguments option pass
+through the config. Batching (``training.batching``):
+
+- ``packed``: padding-free packing. A batch's examples are concatenated into one row with
+  ``position_ids`` restarting at 0 per example (``DataCollatorWithFlattening``); transformers
+  turns those into a block-diagonal causal mask, so examples do not attend to each other.
+- ``group_by_length``: examples of similar length share a batch (``LengthGroupedSampler``),
+  padded to the longest in the batch.
+- ``padded``: pad every example to ``max_seq_length`` in random order (the naive baseline
+  the benchmark compares against).
+
+LoRA (``model.lora``) wraps the model with peft; at the end the adapter is merged into the
+weights, so the saved folder is a plain checkpoint that ``lm_eval --model hf`` loads, and the
+adapter itself is saved under ``adapter/`` for those who want it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .checkpoint_io import (
+    completion_marker_callback,
+    latest_checkpoint,
+    remove_incomplete_checkpoints,
+    write_json_durable,
+)
+from .config import PhaseConfig
+from .formatting import Example
+
+IGNORE_INDEX = -100
+
+
+def use_bf16(setting: Any, use_cpu: bool) -> bool:
+    if setting == "auto":
+        return (not use_cpu) and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return bool(setting)
+
+
+def load_tokenizer(name_or_path: str, revision: str | None = None):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path, revision=revision)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> dict[str, list[int]]:
+    """``input_ids`` and ``labels`` (-100 on prompt tokens) for one example."""
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    if tokenizer.eos_token_id is not None:
+        answer_ids = answer_ids + [tokenizer.eos_token_id]
+    bos = tokenizer.bos_token_id
+    prefix = [bos] if bos is not None and _adds_bos(tokenizer) else []
+    room = max_length - len(prefix) - len(answer_ids)
+    if room < 0:  # the answer alone is too long: keep its start
+        answer_ids = answer_ids[: max_length - len(prefix)]
+        room = 0
+    prompt_ids = prompt_ids[len(prompt_ids) - room :] if room else []
+    input_ids = prefix + prompt_ids + answer_ids
+    labels = [IGNORE_INDEX] * (len(prefix) + len(prompt_ids)) + answer_ids
+    return {"input_ids": input_ids, "labels": labels}
+
+
+def _adds_bos(tokenizer) -> bool:
+    """Whether the tokenizer itself starts sequences with BOS (Llama: yes, GPT-2/Qwen: no)."""
+    ids = tokenizer("a")["input_ids"]
+    return bool(ids) and ids[0] == tokenizer.bos_token_id
+
+
+def encode_examples(tokenizer, examples: list[Example], max_length: int):
+    """A ``datasets.Dataset`` with input_ids, labels and length."""
+    import datasets
+
+    rows = [encode_pair(tokenizer, e.prompt, e.answer, max_length) for e in examples]
+    return datasets.Dataset.from_dict(
+        {
+            "input_ids": [r["input_ids"] for r in rows],
+            "labels": [r["labels"] for r in rows],
+            "length": [len(r["input_ids"]) for r in rows],
+        }
+    )
+
+
+class PadToLengthCollator:
+    """Naive baseline: every example padded to the same fixed length."""
+
+    def __init__(self, pad_id: int, length: int):
+        self.pad_id, self.length = pad_id, length
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        n = len(features)
+        input_ids = torch.full((n, self.length), self.pad_id, dtype=torch.long)
+        labels = torch.full((n, self.length), IGNORE_INDEX, dtype=torch.long)
+        mask = torch.zeros((n, self.length), dtype=torch.long)
+        for i, f in enumerate(features):
+            k = len(f["input_ids"])
+            input_ids[i, :k] = torch.tensor(f["input_ids"])
+            labels[i, :k] = torch.tensor(f["labels"])
+            mask[i, :k] = 1
+        return {"input_ids": input_ids, "labels": labels, "attention_mask": mask}
+
+
+def make_collator(batching: str, tokenizer, max_length: int):
+    from transformers import DataCollatorForSeq2Seq, DataCollatorWithFlattening
+
+    if batching == "packed":
+        return DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE_INDEX)
+    if batching == "group_by_length":
+        return DataCollatorForSeq2Seq(
+            tokenizer, padding="longest", label_pad_token_id=IGNORE_INDEX, return_tensors="pt"
+        )
+    return PadToLengthCollator(tokenizer.pad_token_id, max_length)
+
+
+def _strip_length(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in f.items() if k != "length"} for f in features]
+
+
+class _DropLength:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, features):
+        return self.inner(_strip_length(features))
+
+
+def training_arguments(phase: PhaseConfig, run_dir: Path, steps: int | None, epochs: float):
+    from transformers import TrainingArguments
+
+    t = phase.training
+    use_cpu = bool(t["use_cpu"]) or not torch.cuda.is_available()
+    kwargs: dict[str, Any] = dict(
+        output_dir=str(run_dir),
+        seed=int(t["seed"]),
+        data_seed=int(t["seed"]),
+        learning_rate=float(t["learning_rate"]),
+        per_device_train_batch_size=int(t["per_device_train_batch_size"]),
+        gradient_accumulation_steps=int(t["gradient_accumulation_steps"]),
+        warmup_steps=t["warmup_steps"],
+        weight_decay=float(t["weight_decay"]),
+        lr_scheduler_type=t["lr_scheduler_type"],
+        max_grad_norm=float(t["max_grad_norm"]),
+        logging_steps=int(t["logging_steps"]),
+        save_strategy="steps",
+        save_steps=int(t["save_steps"]),
+        save_total_limit=t["save_total_limit"],
+        bf16=use_bf16(t["bf16"], use_cpu),
+        use_cpu=use_cpu,
+        gradient_checkpointing=bool(t["gradient_checkpointing"]),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        report_to="none",
+        length_column_name="length",
+        train_sampling_strategy="group_by_length" if t["batching"] == "group_by_length" else "random",
+        include_num_input_tokens_seen="non_padding",
+        disable_tqdm=False,
+    )
+    if steps is not None:
+        kwargs["max_steps"] = int(steps)
+    else:
+        kwargs["num_train_epochs"] = float(epochs)
+    kwargs.update(t.get("trainer_args") or {})
+    return TrainingArguments(**kwargs)
+
+
+def load_causal_lm(name_or_path: str, revision: str | None, lora: dict[str, Any] | None, bf16: bool):
+    from transformers import AutoModelForCausalLM
+
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(name_or_path, revision=revision, dtype=dtype)
+    if lora:
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(
+            r=int(lora.get("r", 16)),
+            lora_alpha=int(lora.get("alpha", 32)),
+            lora_dropout=float(lora.get("dropout", 0.05)),
+            target_modules=lora.get("target_modules", "all-linear"),
+            task_type="CAUSAL_LM",
+        )
+        model = get_peft_model(model, config)
+    return model
+
+
+def answer_loss(model, dataset, collator, batch_size: int = 8) -> float:
+    """Mean answer-token cross-entropy of ``model`` on ``dataset`` (no gradient)."""
+    model.eval()
+    total, count = 0.0, 0
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        for start in range(0, len(dataset), batch_size):
+            batch = collator([dataset[i] for i in range(start, min(len(dataset), start + batch_size))])
+            batch = {k: v.to(device) for k, v in batch.items()}
+            logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits.float()
+            labels = batch["labels"]
+            # shift: token t predicts t+1; packed rows carry -100 at each example's first label
+            shift_logits, shift_labels = logits[:, :-1], labels[:, 1:]
+            loss = torch.nn.functional.cross_entropy(
+                shift_logits.reshape(-1, shift_logits.size(-1)),
+                shift_labels.reshape(-1),
+                ignore_index=IGNORE_INDEX,
+                reduction="sum",
+            )
+            total += float(loss)
+            count += int((shift_labels != IGNORE_INDEX).sum())
+    model.train()
+    return total / max(count, 1)
+
+
+def train_phase(
+    init_from: str,
+    revision: str | None,
+    model_cfg: dict[str, Any],
+    phase: PhaseConfig,
+    examples: list[Example],
+    run_dir: Path,
+    save_to: Path,
+    is_main: bool,
+) -> dict[str, Any]:
+    """Fine-tune ``init_from`` on ``examples``; save a plain HF checkpoint to ``save_to``.
+
+    Resumes from the newest complete Trainer checkpoint in ``run_dir``. Returns metrics.
+    """
+    from accelerate import PartialState
+    from transformers import Trainer
+
+    t = phase.training
+    tokenizer = load_tokenizer(init_from, revision)
+    max_length = int(model_cfg["max_seq_length"])
+    dataset = encode_examples(tokenizer, examples, max_length)
+    collator = make_collator(t["batching"], tokenizer, max_length)
+    steps = int(phase.budget.total) if phase.budget.kind == "steps" else None
+    args = training_arguments(phase, run_dir, steps, phase.budget.epochs)
+    state = PartialState()
+    model = load_causal_lm(init_from, revision, model_cfg.get("lora"), args.bf16)
+    if args.gradient_checkpointing and model_cfg.get("lora"):
+        model.enable_input_require_grads()
+
+    probe = dataset.select(range(min(64, len(dataset))))
+    probe_collator = _DropLength(make_collator("group_by_length", tokenizer, max_length))
+    before_file = run_dir / "answer_loss_before.json"
+    if is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        remove_incomplete_checkpoints(run_dir)
+        if not before_file.is_file():
+            write_json_durable(before_file, {"answer_loss": answer_loss(model, probe, probe_collator)})
+    state.wait_for_everyone()
+    resume = latest_checkpoint(run_dir)
+
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=_DropLength(collator),
+        processing_class=tokenizer,
+        callbacks=[completion_marker_callback()],
+    )
+    started = time.time()
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    wall = time.time() - started
+
+    final_model = trainer.model
+    unwrapped = trainer.accelerator.unwrap_model(final_model)
+    metrics: dict[str, Any] = {
+        "train_loss": result.training_loss,
+        "global_step": result.global_step,
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "wall_time_this_process_s": wall,
+        "resumed_from": resume.name if resume else None,
+        "examples": len(dataset),
+        "tokens_per_epoch": int(sum(dataset["length"])),
+        "answer_tokens_per_epoch": int(
+            sum(sum(1 for x in row if x != IGNORE_INDEX) for row in dataset["labels"])
+        ),
+        "num_input_tokens_seen": int(trainer.state.num_input_tokens_seen),
+        "bf16": args.bf16,
+        "world_size": args.world_size,
+        "effective_batch_size": args.train_batch_size * args.gradient_accumulation_steps * args.world_size,
+        "log_history": [h for h in trainer.state.log_history if "loss" in h],
+    }
+    if model_cfg.get("lora") and is_main:
+        unwrapped.save_pretrained(str(save_to / "adapter"))
+        unwrapped = unwrapped.merge_and_unload()
+    if is_main:
+        save_to.mkdir(parents=True, exist_ok=True)
+        if model_cfg.get("lora"):
+            unwrapped.save_pretrained(str(save_to))
+        else:
+            trainer.save_model(str(save_to))
+        tokenizer.save_pretrained(str(save_to))
+        before = json.loads(before_file.read_text())["answer_loss"]
+        metrics["answer_loss_before"] = before
+        metrics["answer_loss_after"] = answer_loss(unwrapped, probe, probe_collator)
+        metrics["answer_loss_probe_examples"] = len(probe)
+        if metrics["train_runtime_s"]:
+            metrics["train_tokens_per_s"] = metrics["num_input_tokens_seen"] / metrics["train_runtime_s"]
+    elif not model_cfg.get("lora"):
+        trainer.save_model(str(save_to))  # collective under FSDP; writes only on the main process
+    state.wait_for_everyone()
+    for key in ("train_loss",):
+        if metrics[key] is not None and not math.isfinite(metrics[key]):
+            raise FloatingPointError(f"training loss is {metrics[key]}; lower the learning rate")
+    return metrics
