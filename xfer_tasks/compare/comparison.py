@@ -302,7 +302,7 @@ def compare_runs(
                 checkpoint=r.checkpoint,
                 num_tasks=r.num_tasks,
                 seed=r.seed,
-                intermediate_tasks=None if r.manifest is None else list(r.manifest["tasks"]),
+                intermediate_tasks=r.intermediate_tasks,
                 manifest_path=r.manifest_path,
             )
             for r in runs
@@ -330,7 +330,7 @@ def _average_rows(
         reported = sorted({m for b, m in by_bench if b == benchmark})
         for metric in score_metrics(benchmark, reported):
             lang_rows = [r for r in by_bench[(benchmark, metric)] if r.language != "-"]
-            if len(lang_rows) < 2:
+            if not lang_rows:
                 continue
             common = [r for r in lang_rows if all(run.label in r.cells for run in runs)]
             if len(common) < len(lang_rows):
@@ -341,8 +341,11 @@ def _average_rows(
                 )
             if not common:
                 continue
-            row = _mean_row(benchmark, AVERAGE, metric, common, runs, base)
-            averages.append(row)
+            if len(lang_rows) == 1:
+                row = common[0]  # one language: its score is the average, no extra row
+            else:
+                row = _mean_row(benchmark, AVERAGE, metric, common, runs, base)
+                averages.append(row)
             if metric == headline_metric(benchmark, reported) and is_xtreme_benchmark(benchmark):
                 headline_rows[benchmark] = row
     if headline_rows:

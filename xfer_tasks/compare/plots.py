@@ -1,7 +1,7 @@
 """The two figures of ``xfer compare``: the task-count scaling curve and the delta heatmap.
 
 Scaling curve: for each benchmark, the headline metric (XNLI acc, TyDiQA F1, ...) against k, the
-number of intermediate tasks the checkpoint was trained on (``len(manifest["tasks"])``). One line
+number of intermediate tasks the checkpoint was trained on (the manifest's ``k``). One line
 per language family (the unweighted mean over the family's languages) plus all languages; the
 point at k is the mean over the runs (seeds) with that k, the error bar their sample standard
 deviation (divisor n - 1; no bar with one seed), and each seed is drawn as a faint dot.
@@ -167,7 +167,9 @@ def delta_heatmap(comparison: Comparison) -> Figure | None:
                     continue
                 star = "*" if cell.test.significant(comparison.alpha) else ""
                 text = f"{cell.test.delta:+.3f}{star}" if len(rows) <= 20 else star
-                ax.text(j, i, text, ha="center", va="center", fontsize=7)
+                dark = abs(cell.test.delta) > 0.6 * limit
+                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")  # fmt: skip
         ax.set_xticks(range(len(rows)), [r.language for r in rows], rotation=90, fontsize=8)
         ax.set_yticks(range(len(others)), others, fontsize=8)
         ax.set_title(f"{benchmark}: {rows[0].metric} minus {comparison.baseline} (* p < "

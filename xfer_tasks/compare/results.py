@@ -75,11 +75,17 @@ class RunResults:
         return self.model_args.get("peft") or self.model_args.get("pretrained")
 
     @property
+    def intermediate_tasks(self) -> list[str] | None:
+        """The intermediate tasks the checkpoint was trained on (from its manifest)."""
+        return None if self.manifest is None else manifest_tasks(self.manifest)
+
+    @property
     def num_tasks(self) -> int | None:
-        """k, the number of intermediate tasks the checkpoint was trained on (from its manifest)."""
+        """k, the number of intermediate tasks (manifest ``k``, else the task list's length)."""
         if self.manifest is None:
             return None
-        return len(self.manifest["tasks"])
+        k = self.manifest.get("k")
+        return k if isinstance(k, int) else len(manifest_tasks(self.manifest))
 
     @property
     def seed(self) -> Any:
@@ -183,10 +189,20 @@ def find_manifest(model_args: dict[str, str], results_path: Path) -> Path | None
     return None
 
 
+def manifest_tasks(manifest: dict[str, Any]) -> list[str]:
+    """``intermediate_tasks`` (what ``xfer train`` writes), or ``tasks`` in hand-made manifests."""
+    tasks = manifest.get("intermediate_tasks", manifest.get("tasks"))
+    return [str(t) for t in tasks] if isinstance(tasks, list) else []
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     data = _read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
-        raise ResultsError(f"{path}: expected an object with a 'tasks' list (xfer manifest)")
+    if not isinstance(data, dict) or not (
+        isinstance(data.get("intermediate_tasks"), list) or isinstance(data.get("tasks"), list)
+    ):
+        raise ResultsError(
+            f"{path}: expected an xfer manifest with an 'intermediate_tasks' (or 'tasks') list"
+        )
     return data
 
 
