@@ -155,7 +155,7 @@ MACHINE_TRANSLATED = {M_MMLU.name}
 GROUP_VERSION = 1.0
 
 
-def _benchmark(name: str) -> Benchmark:
+def benchmark_by_name(name: str) -> Benchmark:
     return next(b for b in ALL_BENCHMARKS if b.name == name)
 
 
@@ -199,7 +199,7 @@ def _dump(config: dict) -> str:
 
 def family_yaml_files(benchmark_name: str) -> dict[str, str]:
     """``{file name: text}`` of one family folder's generated YAMLs."""
-    benchmark = _benchmark(benchmark_name)
+    benchmark = benchmark_by_name(benchmark_name)
     files = {
         f"{benchmark.name}_{lang}.yaml": _dump(task_yaml(benchmark, lang))
         for lang in benchmark.languages

@@ -1,0 +1,29 @@
+"""The pre-flight data check resolves task and group names and raises the loader's error."""
+
+from __future__ import annotations
+
+import pytest
+
+from xfer_tasks.catalog import MMMLU, TYDIQA, XNLI
+from xfer_tasks.data import DataMissingError
+from xfer_tasks.data.preflight import check_task_data, language_tasks
+
+
+def test_names_resolve_to_language_tasks():
+    assert language_tasks(["xfer_xnli_de", "xfer_m_mmlu_de", "xfer_mmlu_en", "arc_easy"]) == [
+        ("xfer_xnli", "de"),
+        ("xfer_m_mmlu", "de"),
+        ("xfer_mmlu", "en"),
+    ]
+    xtreme = language_tasks(["xfer_xtreme"])
+    # BUCC and Tatoeba belong to the retrieval tasks and are not checked here
+    assert len(xtreme) == len(XNLI.languages) + len(TYDIQA.languages) + len(MMMLU.languages)
+    assert ("xfer_mmmlu", "zh_cn") in xtreme
+
+
+def test_check_passes_on_real_data_and_fails_on_missing(shared_data, tmp_path):
+    metadata = {"data_dir": str(shared_data), "xnli_split": "validation"}
+    assert check_task_data(["xfer_xnli_de", "xfer_tydiqa_en"], metadata) == 2
+    (tmp_path / "mmmlu").mkdir()
+    with pytest.raises(DataMissingError, match="MMMLU: data not found"):
+        check_task_data(["xfer_mmmlu_de_de"], {"data_dir": str(tmp_path)})
