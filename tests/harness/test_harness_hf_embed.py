@@ -1,0 +1,144 @@
+"""The embedding path on models HFLM loaded: pooling, layers, no LM head, batching, MiniLM = ST."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from xfer_tasks.harness.hf_embed import (
+    backbone_of,
+    embed_texts,
+    hflm_xfer_embed,
+    pool,
+    resolve_batch_size,
+    resolve_max_length,
+)
+from xfer_tasks.harness.spec import EmbedSpec, EmbedSpecError
+from xfer_tasks.harness.vectors import Embedding
+
+TEXTS = [
+    "Der Hund bellt.",
+    "The dog barks loudly at the postman every single morning.",
+    "猫在睡觉。",
+    "Кошка спит на окне",
+    "ok",
+]
+
+
+def test_pooling_by_hand():
+    hidden = torch.tensor(
+        [[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]], [[5.0, 6.0], [7.0, 8.0], [9.0, 10.0]]]
+    )
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    assert pool(hidden, mask, "mean").tolist() == [[2.0, 3.0], [7.0, 8.0]]
+    assert pool(hidden, mask, "cls").tolist() == [[1.0, 2.0], [5.0, 6.0]]
+    assert pool(hidden, mask, "last").tolist() == [[3.0, 4.0], [9.0, 10.0]]
+    left_padded = torch.tensor([[0, 1, 1], [1, 1, 1]])
+    assert pool(hidden, left_padded, "cls").tolist() == [[3.0, 4.0], [5.0, 6.0]]
+
+
+def test_backbone_skips_lm_head(tiny_hflm, minilm_hflm):
+    assert type(tiny_hflm.model).__name__ == "LlamaForCausalLM"
+    assert backbone_of(tiny_hflm.model) is tiny_hflm.model.model
+    # HFLM loads a BERT checkpoint as BertLMHeadModel (bidirectional, head absent -> random)
+    assert type(minilm_hflm.model).__name__ == "BertLMHeadModel"
+    assert type(backbone_of(minilm_hflm.model)).__name__ == "BertModel"
+
+    calls = []
+    hook = tiny_hflm.model.lm_head.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        embed_texts(tiny_hflm, TEXTS, EmbedSpec(), progress=False)
+    finally:
+        hook.remove()
+    assert calls == []
+
+
+def test_mean_last_layer_equals_manual_forward_and_is_batch_invariant(tiny_hflm):
+    vectors, info = embed_texts(tiny_hflm, TEXTS, EmbedSpec(batch_size=5), progress=False)
+    assert info == {"layer": -1, "pooling": "mean", "max_length": 512, "precision": "float32"}
+    one_by_one, _ = embed_texts(tiny_hflm, TEXTS, EmbedSpec(batch_size=1), progress=False)
+    np.testing.assert_allclose(vectors, one_by_one, rtol=1e-5, atol=1e-6)
+    with torch.inference_mode():
+        for text, row in zip(TEXTS, vectors, strict=True):
+            ids = torch.tensor([tiny_hflm.tokenizer(text)["input_ids"]])
+            expected = tiny_hflm.model.model(ids).last_hidden_state[0].mean(0)
+            np.testing.assert_allclose(row, expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_layer_and_pooling_selection(tiny_hflm):
+    text = ["Le chat dort sur la fenêtre."]
+    ids = torch.tensor([tiny_hflm.tokenizer(text[0])["input_ids"]])
+    with torch.inference_mode():
+        states = tiny_hflm.model.model(ids, output_hidden_states=True).hidden_states
+    assert len(states) == 3  # embeddings + 2 layers
+    for layer in (0, 1, -2, -3):
+        got, _ = embed_texts(tiny_hflm, text, EmbedSpec(layer=layer), progress=False)
+        np.testing.assert_allclose(got[0], states[layer][0].mean(0).numpy(), rtol=1e-5, atol=1e-6)
+    last, _ = embed_texts(tiny_hflm, text, EmbedSpec(layer=1, pooling="last"), progress=False)
+    np.testing.assert_allclose(last[0], states[1][0, -1].numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(EmbedSpecError, match=r"embed_layer=5 is out of range.*-3\.\.2"):
+        embed_texts(tiny_hflm, text, EmbedSpec(layer=5), progress=False)
+
+
+def test_max_length_truncates(tiny_hflm):
+    long_text = ["word " * 400]
+    spec = EmbedSpec(max_length=7)
+    assert resolve_max_length(tiny_hflm, spec) == 7
+    got, info = embed_texts(tiny_hflm, long_text, spec, progress=False)
+    ids = torch.tensor([tiny_hflm.tokenizer(long_text[0])["input_ids"][:7]])
+    with torch.inference_mode():
+        expected = tiny_hflm.model.model(ids).last_hidden_state[0].mean(0)
+    assert info["max_length"] == 7
+    np.testing.assert_allclose(got[0], expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_auto_batch_size_halves_on_out_of_memory(tiny_hflm, monkeypatch):
+    reference, _ = embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(batch_size=4), progress=False)
+    monkeypatch.setattr(tiny_hflm, "batch_size_per_gpu", "auto")
+    monkeypatch.setattr(tiny_hflm, "max_batch_size", 16)
+    assert resolve_batch_size(tiny_hflm, EmbedSpec()) == (16, True)
+    backbone = tiny_hflm.model.model
+    original = backbone.forward
+    seen = []
+
+    def forward(*args, **kwargs):
+        seen.append(kwargs["input_ids"].shape[0])
+        if kwargs["input_ids"].shape[0] > 5:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backbone, "forward", forward)
+    got, _ = embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(), progress=False)
+    assert seen == [16, 8, 4, 4, 4, 4, 4]  # 16 and 8 fail, then 20 texts in batches of 4
+    np.testing.assert_allclose(got, reference, rtol=1e-5, atol=1e-6)
+    # a fixed batch size does not hide the error
+    with pytest.raises(torch.OutOfMemoryError):
+        embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(batch_size=8), progress=False)
+
+
+def test_requests_dedupe_and_keep_order(tiny_hflm):
+    from lm_eval.api.instance import Instance
+
+    spec = EmbedSpec().to_dict()
+    other = EmbedSpec(layer=0).to_dict()
+    texts = ["a b c", "x y", "a b c"]
+    requests = [Instance("xfer_embed", {}, (t, spec), i) for i, t in enumerate(texts)]
+    requests.append(Instance("xfer_embed", {}, ("x y", other), 3))
+    out = hflm_xfer_embed(tiny_hflm, requests)
+    assert all(isinstance(e, Embedding) for e in out)
+    np.testing.assert_array_equal(out[0].vector, out[2].vector)
+    assert out[3].layer == 0 and not np.allclose(out[3].vector, out[1].vector)
+
+
+def test_minilm_mean_pooling_equals_sentence_transformers(minilm_hflm, minilm_path):
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(minilm_path), device="cpu")
+    ours, info = embed_texts(
+        minilm_hflm, TEXTS, EmbedSpec(max_length=st.max_seq_length), progress=False
+    )
+    ours /= np.linalg.norm(ours, axis=1, keepdims=True)  # ST's model ends with Normalize
+    reference = st.encode(TEXTS, batch_size=2)
+    np.testing.assert_allclose(ours, reference, atol=2e-6)
+    assert info["precision"] == "float32"
