@@ -4,7 +4,10 @@ Input: ``xx_emb`` (row i embeds line i of ``tatoeba.<xxx>-eng.<xxx>``) and ``en_
 embeds line i of ``tatoeba.<xxx>-eng.eng``); line i of one side is the translation of line i
 of the other, so the gold match of row i is row i. Duplicated sentences stay in: the gold is
 the index, not the text, exactly as in both references. Similarity is cosine: both sides
-are L2-normalised and searched by inner product (exact ``IndexFlatIP`` by default).
+are L2-normalised and searched by inner product: by default exactly, in float32, with both
+directions read off one blockwise matrix product (:func:`fused_top1_both_ways`, the sgemm
+that ``faiss.IndexFlatIP`` runs, without its per-call threading overhead); other search
+options go through :mod:`xfer_tasks.retrieval.search` (FAISS indexes, torch/GPU).
 
 Metrics (fractions in [0, 1]):
 
@@ -43,6 +46,7 @@ from xfer_tasks.retrieval.search import (
     as_embedding_matrix,
     check_same_dim,
     l2_normalize,
+    resolve_backend,
 )
 
 METRIC_KEYS = ("acc_en2xx", "acc_xx2en", "f1_xx2en", "precision_xx2en", "recall_xx2en")
@@ -73,11 +77,40 @@ def weighted_prf_of_index_predictions(predictions: np.ndarray) -> tuple[float, f
     )
 
 
+def fused_top1_both_ways(
+    xx: np.ndarray, en: np.ndarray, block: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact float32 top-1 in both directions from ONE blockwise matrix product.
+
+    ``S = xx @ en.T`` (BLAS sgemm, the computation ``IndexFlatIP`` performs) is formed
+    ``block`` foreign rows at a time: row maxima give xx->en; a running column maximum,
+    updated only on a strictly larger value, gives en->xx. Both keep the lowest index on ties.
+    """
+    n_xx = xx.shape[0]
+    xx2en = np.empty(n_xx, np.int64)
+    col_best = np.full(en.shape[0], -np.inf, np.float32)
+    en2xx = np.zeros(en.shape[0], np.int64)
+    for start in range(0, n_xx, block):
+        sims = xx[start : start + block] @ en.T
+        xx2en[start : start + block] = sims.argmax(axis=1)
+        rows = sims.argmax(axis=0)
+        best = sims[rows, np.arange(sims.shape[1])]
+        better = best > col_best
+        col_best[better] = best[better]
+        en2xx[better] = rows[better] + start
+    return en2xx, xx2en
+
+
 def nearest_neighbours(
     xx_emb: Any, en_emb: Any, config: SearchConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(en2xx, xx2en)``: the top-1 index of each English row in the foreign side and of
-    each foreign row in the English side (cosine similarity, lowest index on ties)."""
+    each foreign row in the English side (cosine similarity, lowest index on ties).
+
+    Exact float32 search on CPU (the default) uses :func:`fused_top1_both_ways`; any other
+    configuration (approximate indexes, float16 storage, GPU) searches each direction with
+    :class:`~xfer_tasks.retrieval.search.KnnIndex`.
+    """
     xx = as_embedding_matrix(xx_emb, "tatoeba foreign side (xx_emb)")
     en = as_embedding_matrix(en_emb, "tatoeba English side (en_emb)")
     check_same_dim(xx, en, "xx_emb", "en_emb")
@@ -87,6 +120,9 @@ def nearest_neighbours(
             f"en_emb has {en.shape[0]}"
         )
     xx, en = l2_normalize(xx), l2_normalize(en)
+    exact_cpu = config.index == "flat" and config.storage == "float32"
+    if exact_cpu and resolve_backend(config) == ("faiss", "cpu"):
+        return fused_top1_both_ways(xx, en, config.query_block)
     en2xx = KnnIndex(xx, config).search(en, 1).ids[:, 0]
     xx2en = KnnIndex(en, config).search(xx, 1).ids[:, 0]
     return en2xx, xx2en
