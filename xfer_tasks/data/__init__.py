@@ -5,6 +5,12 @@ folder takes precedence: ``--metadata '{"data_dir": ...}'`` or the ``XFER_DATA_D
 environment variable, holding one subfolder per dataset (see ``catalog.LOCAL_SUBDIRS``).
 When neither works the loaders raise :class:`DataMissingError`, one line naming the dataset,
 the Hub id and the local path that was tried.
+
+One loader module per dataset (each works without lm-eval and documents its layouts):
+``xnli``, ``tydiqa``, ``mmlu`` (English), ``mmmlu``, ``global_mmlu``, ``m_mmlu``, with
+``mmlu_common`` (shared record schema and MMLU prompt), ``preflight`` (check a run's data
+before loading a model) and ``release_files`` (write small files in the MMMLU/Global-MMLU
+release schemas).
 """
 
 from __future__ import annotations
