@@ -26,6 +26,7 @@ adapter itself is saved under ``adapter/`` for those who want it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -164,7 +165,6 @@ def training_arguments(phase: PhaseConfig, run_dir: Path, steps: int | None, epo
         save_total_limit=t["save_total_limit"],
         bf16=use_bf16(t["bf16"], use_cpu),
         use_cpu=use_cpu,
-        gradient_checkpointing=bool(t["gradient_checkpointing"]),
         dataloader_num_workers=0,
         remove_unused_columns=False,
         report_to="none",
@@ -173,6 +173,13 @@ def training_arguments(phase: PhaseConfig, run_dir: Path, steps: int | None, epo
         include_num_input_tokens_seen="non_padding",
         disable_tqdm=False,
     )
+    # transformers 5 renamed two options; accept both generations of the library.
+    fields = {f.name for f in dataclasses.fields(TrainingArguments)}
+    if t["gradient_checkpointing"]:
+        name = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+        kwargs[name] = True
+    if "train_sampling_strategy" not in fields:
+        kwargs["group_by_length"] = kwargs.pop("train_sampling_strategy") == "group_by_length"
     if steps is not None:
         kwargs["max_steps"] = int(steps)
     else:
@@ -186,6 +193,9 @@ def load_causal_lm(name_or_path: str, revision: str | None, lora: dict[str, Any]
 
     dtype = torch.bfloat16 if bf16 else torch.float32
     model = AutoModelForCausalLM.from_pretrained(name_or_path, revision=revision, dtype=dtype)
+    # No KV cache while training: besides wasting memory, a cache object disables the
+    # packed-sequence (block-diagonal) mask that padding-free packing relies on.
+    model.config.use_cache = False
     if lora:
         from peft import LoraConfig, get_peft_model
 
@@ -209,7 +219,8 @@ def answer_loss(model, dataset, collator, batch_size: int = 8) -> float:
         for start in range(0, len(dataset), batch_size):
             batch = collator([dataset[i] for i in range(start, min(len(dataset), start + batch_size))])
             batch = {k: v.to(device) for k, v in batch.items()}
-            logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits.float()
+            inputs = {k: v for k, v in batch.items() if k != "labels"}
+            logits = model(**inputs, use_cache=False).logits.float()
             labels = batch["labels"]
             # shift: token t predicts t+1; packed rows carry -100 at each example's first label
             shift_logits, shift_labels = logits[:, :-1], labels[:, 1:]
@@ -251,7 +262,7 @@ def train_phase(
     args = training_arguments(phase, run_dir, steps, phase.budget.epochs)
     state = PartialState()
     model = load_causal_lm(init_from, revision, model_cfg.get("lora"), args.bf16)
-    if args.gradient_checkpointing and model_cfg.get("lora"):
+    if t["gradient_checkpointing"] and model_cfg.get("lora"):
         model.enable_input_require_grads()
 
     probe = dataset.select(range(min(64, len(dataset))))
@@ -299,6 +310,7 @@ def train_phase(
     if model_cfg.get("lora") and is_main:
         unwrapped.save_pretrained(str(save_to / "adapter"))
         unwrapped = unwrapped.merge_and_unload()
+    unwrapped.config.use_cache = True  # the saved model generates with a cache
     if is_main:
         save_to.mkdir(parents=True, exist_ok=True)
         if model_cfg.get("lora"):

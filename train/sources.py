@@ -206,14 +206,19 @@ def sha256_files(paths: list[Path]) -> str:
 
 
 def _expand(folder: Path, names: list[str]) -> list[Path] | None:
-    """Each name (glob allowed) under ``folder``; None when any is missing."""
+    """Each name under ``folder``; None when a plain name is missing or nothing matched.
+
+    Glob patterns (``data/AUTO/0[2-9]/*.auto``) may match nothing individually.
+    """
     paths: list[Path] = []
     for name in names:
-        matches = sorted(Path(p) for p in glob.glob(str(folder / name)))
-        if not matches:
+        if glob.has_magic(name):
+            paths.extend(sorted(Path(p) for p in glob.glob(str(folder / name))))
+        elif (folder / name).is_file():
+            paths.append(folder / name)
+        else:
             return None
-        paths.extend(matches)
-    return paths
+    return paths or None
 
 
 def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:

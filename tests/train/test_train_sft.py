@@ -1,0 +1,204 @@
+"""Causal-LM SFT: answer-only loss masking, packing equivalence, training on real data
+(loss goes down), the manifest and model card, LoRA merge, and output-folder safety."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from train_helpers import tiny_config, write_config
+from train_official_files import write_multinli_jsonl
+from xfer_tasks.train.checkpoint_io import OutputExistsError, is_complete
+from xfer_tasks.train.config import ConfigError, parse_config
+from xfer_tasks.train.run import ConfigChangedError, train_checkpoint
+from xfer_tasks.train.sft import (
+    IGNORE_INDEX,
+    answer_loss,
+    encode_pair,
+    load_causal_lm,
+    load_tokenizer,
+    make_collator,
+)
+
+REAL_TASKS = [
+    {
+        "name": "anli",
+        "local": {
+            "files": {"validation": ["ANLI_analysis_r1_dev.csv", "ANLI_analysis_r2_dev.csv", "ANLI_analysis_r3_dev.csv"]},
+            "fields": {"premise": "context", "hypothesis": "statement", "label": "gold_label"},
+        },
+    },
+    "commonsenseqa",
+    "cosmosqa",
+    {"name": "hellaswag", "local": {"format": "hellaswag_text", "files": {"validation": ["hellaswag_val_full.txt.bz2"]}}},
+    {"name": "squad", "local": {"files": {"validation": ["xquad.en.json"]}}},
+]
+
+
+def test_labels_mask_the_prompt_exactly(tiny_lm):
+    tok = load_tokenizer(str(tiny_lm))
+    prompt, answer = "Premise: The cat sleeps.\nAnswer:", " yes"
+    row = encode_pair(tok, prompt, answer, max_length=128)
+    p = tok(prompt, add_special_tokens=False)["input_ids"]
+    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    assert row["input_ids"] == p + a
+    assert row["labels"] == [IGNORE_INDEX] * len(p) + a
+
+
+def test_truncation_drops_prompt_from_the_left_never_the_answer(tiny_lm):
+    tok = load_tokenizer(str(tiny_lm))
+    prompt, answer = "word " * 200, " the answer"
+    row = encode_pair(tok, prompt, answer, max_length=32)
+    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    assert len(row["input_ids"]) == 32
+    assert row["labels"][-len(a) :] == a and row["labels"][: 32 - len(a)] == [IGNORE_INDEX] * (32 - len(a))
+
+
+def test_packed_batches_give_the_same_loss_as_padded_ones(tiny_lm):
+    """Padding-free packing must not let examples attend to each other."""
+    tok = load_tokenizer(str(tiny_lm))
+    model = load_causal_lm(str(tiny_lm), None, None, bf16=False)
+    rows = [
+        encode_pair(tok, p, a, 128)
+        for p, a in [("A long premise about cats and dogs and rain.", " yes"), ("Short?", " no"), ("Mid length one.", " maybe")]
+    ]
+    padded = answer_loss(model, rows, make_collator("group_by_length", tok, 128), batch_size=3)
+    packed = answer_loss(model, rows, make_collator("packed", tok, 128), batch_size=3)
+    one_by_one = answer_loss(model, rows, make_collator("padded", tok, 128), batch_size=1)
+    assert packed == pytest.approx(padded, abs=1e-5) and padded == pytest.approx(one_by_one, abs=1e-5)
+    # and packing really concatenates: one row, positions restart per example
+    batch = make_collator("packed", tok, 128)(rows)
+    assert batch["input_ids"].shape[0] == 1
+    assert int((batch["position_ids"][0] == 0).sum()) == 3
+    # the training forward (train mode, labels, the loaded model's config) agrees too
+    model.train()
+    train_packed = model(**batch).loss
+    train_padded = model(**make_collator("group_by_length", tok, 128)(rows)).loss
+    assert float(train_packed) == pytest.approx(float(train_padded), abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def real_run(tiny_lm, shared_data, tmp_path_factory):
+    """One 5-task run on the real English data (dev files as training data)."""
+    out = tmp_path_factory.mktemp("real") / "ckpt"
+    data = tiny_config(tiny_lm, REAL_TASKS, total=96, batch=8)
+    data.update(split="validation", data_dir=str(shared_data), mixture={"strategy": "temperature", "temperature": 2.0, "cap": 2000})
+    data["model"]["max_seq_length"] = 192
+    train_checkpoint(parse_config(data, "real-run"), out)
+    return out
+
+
+def test_loss_goes_down_on_real_task_data(real_run):
+    metrics = json.loads((real_run / "xfer_manifest.json").read_text())["phases"][0]["metrics"]
+    assert metrics["global_step"] == 12
+    assert metrics["answer_loss_after"] < metrics["answer_loss_before"] - 0.3, metrics
+    losses = [h["loss"] for h in metrics["log_history"]]
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3, losses
+
+
+def test_checkpoint_is_a_plain_hf_folder_with_manifest_and_card(real_run, tiny_lm):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    assert is_complete(real_run)
+    model = AutoModelForCausalLM.from_pretrained(real_run)
+    AutoTokenizer.from_pretrained(real_run)
+    base = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    assert not torch.equal(model.lm_head.weight, base.lm_head.weight)
+    m = json.loads((real_run / "xfer_manifest.json").read_text())
+    assert m["base_model"]["name_or_path"] == str(tiny_lm)
+    assert m["intermediate_tasks"] == ["anli", "commonsenseqa", "cosmosqa", "hellaswag", "squad"] and m["k"] == 5
+    assert m["seed"] == 0 and m["model_kind"] == "causal"
+    phase = m["phases"][0]
+    assert phase["budget"] == {"kind": "examples", "total": 96, "epochs": 1.0}
+    assert phase["mixture"] == {"strategy": "temperature", "cap": 2000, "temperature": 2.0}
+    realised = phase["mixture_realised"]
+    assert sum(s["drawn"] for s in realised.values()) == 96
+    assert realised["commonsenseqa"]["available"] == 1221
+    assert all(fp[0].startswith("sha256:") for fp in m["data_fingerprints"].values())
+    assert m["software"]["xfer_tasks"] and m["software"]["transformers"] and "commit" in m["software"]["git"]
+    card = (real_run / "README.md").read_text()
+    assert card.startswith("---\nbase_model:") and "| commonsenseqa | multiple_choice | 1221 |" in card
+
+
+def test_existing_output_is_not_overwritten_without_the_flag(real_run, tiny_lm, tmp_path):
+    from xfer_tasks.train.cli_train import main
+
+    before = (real_run / "model.safetensors").read_bytes()
+    config = write_config(tmp_path / "c.yaml", tiny_config(tiny_lm, ["mnli"]))
+    assert main(["--config", str(config), "--output-dir", str(real_run)]) == 2
+    assert (real_run / "model.safetensors").read_bytes() == before
+    plain = tmp_path / "somebody-elses"
+    plain.mkdir()
+    with pytest.raises(OutputExistsError, match="not an xfer checkpoint"):
+        train_checkpoint(parse_config(tiny_config(tiny_lm, ["mnli"]), "c"), plain)
+
+
+def test_overwrite_replaces_and_changed_config_is_not_resumed(tiny_lm, tmp_path):
+    write_multinli_jsonl(tmp_path / "data", n=16)
+    data = tiny_config(tiny_lm, ["mnli"], total=8, batch=4)
+    data["data_dir"] = str(tmp_path / "data")
+    out = tmp_path / "ck"
+    train_checkpoint(parse_config(data, "a"), out)
+    first = (out / "model.safetensors").read_bytes()
+    data["training"]["learning_rate"] = 5e-3
+    train_checkpoint(parse_config(data, "b"), out, overwrite=True)
+    assert is_complete(out) and (out / "model.safetensors").read_bytes() != first
+    # an interrupted run of another config is not silently resumed
+    work = tmp_path / "ck2.work"
+    work.mkdir()
+    (work / "run.json").write_text(json.dumps({"config_fingerprint": "other"}))
+    with pytest.raises(ConfigChangedError, match="different config"):
+        train_checkpoint(parse_config(data, "c"), tmp_path / "ck2")
+
+
+def test_lora_is_merged_into_a_plain_checkpoint(tiny_lm, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    write_multinli_jsonl(tmp_path / "data", n=16)
+    data = tiny_config(tiny_lm, ["mnli"], total=8, batch=4)
+    data["data_dir"] = str(tmp_path / "data")
+    data["model"]["lora"] = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": ["q_proj", "v_proj"]}
+    data["training"]["learning_rate"] = 1e-2
+    out = train_checkpoint(parse_config(data, "lora"), tmp_path / "ck")
+    assert (out / "adapter" / "adapter_config.json").is_file()
+    from safetensors.torch import load_file
+
+    keys = load_file(str(out / "model.safetensors")).keys()
+    assert not any("lora" in k for k in keys)
+    merged = AutoModelForCausalLM.from_pretrained(out)
+    base = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    q = "model.layers.0.self_attn.q_proj.weight"
+    assert not torch.equal(merged.state_dict()[q], base.state_dict()[q])
+    assert torch.equal(merged.state_dict()["model.layers.0.mlp.up_proj.weight"], base.state_dict()["model.layers.0.mlp.up_proj.weight"])
+    assert json.loads((out / "xfer_manifest.json").read_text())["lora"]["r"] == 4
+
+
+@pytest.mark.parametrize(
+    ("patch", "key"),
+    [
+        ({"model": {"name_or_path": "x", "kind": "seq2seq"}}, "model.kind"),
+        ({"training": {"batching": "bucket"}}, "training.batching"),
+        ({"training": {"lr": 1}}, "training.lr"),
+        ({"colour": 1}, "colour"),
+    ],
+)
+def test_bad_config_names_the_key(patch, key, tiny_lm):
+    data = {**tiny_config(tiny_lm, ["mnli"]), **patch}
+    with pytest.raises(ConfigError, match=f"cfg.yaml: key '{key}'"):
+        parse_config(data, "cfg.yaml")
+
+
+def test_shipped_example_configs_parse():
+    from xfer_tasks.train.config import load_config
+    from xfer_tasks.train.sweep import load_sweep_config
+
+    from xfer_tasks.paths import train_path
+
+    configs = sorted((train_path() / "configs").rglob("*.yaml"))
+    assert len(configs) >= 6
+    for path in configs:
+        if "sweep" in path.name:
+            load_sweep_config(path)
+        else:
+            load_config(path)
