@@ -116,3 +116,22 @@ def test_task_names_map_to_benchmark_and_language():
     assert language_family("cmn") == "Sino-Tibetan"
     assert language_family("en") == "English (source)"
     assert language_family("xx") == "Other"
+
+
+def test_subset_metric_uses_only_the_documents_that_log_it(tmp_path):
+    # Global-MMLU: acc on every question, acc_cs only on the culturally-sensitive ones
+    path = write_run(
+        tmp_path, "m", {"xfer_global_mmlu_de": {"acc": [1, 0, 1, 1], "acc_cs": [1, 0, 0, 0]}}
+    )
+    samples = next(path.parent.glob("samples_xfer_global_mmlu_de_*.jsonl"))
+    records = [json.loads(line) for line in samples.read_text().splitlines()]
+    for record in records[2:]:  # documents 2 and 3 are culturally agnostic: no acc_cs
+        del record["acc_cs"]
+        record["metrics"].remove("acc_cs")
+    samples.write_text("".join(json.dumps(r) + "\n" for r in records))
+    data = json.loads(path.read_text())
+    data["results"]["xfer_global_mmlu_de"]["acc_cs,none"] = 0.5  # mean over documents 0, 1
+    path.write_text(json.dumps(data))
+    run = load_results(path)
+    assert run.per_sample_values("xfer_global_mmlu_de", "acc_cs") == {0: 1.0, 1: 0.0}
+    assert len(run.per_sample_values("xfer_global_mmlu_de", "acc")) == 4

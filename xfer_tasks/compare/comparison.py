@@ -294,6 +294,8 @@ def compare_runs(
         rows.append(row)
 
     rows += _average_rows(rows, runs, base, notes)
+    # each benchmark's languages, then its averages; the overall XTREME score last
+    rows.sort(key=lambda r: (r.benchmark == XTREME_GROUP, r.benchmark, r.is_average))
     return Comparison(
         runs=[
             RunInfo(

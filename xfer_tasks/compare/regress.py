@@ -124,10 +124,10 @@ class RegressReport:
         lines += [f"  improved  {c.describe()}" for c in sorted(improved, key=_severity)]
         within = [c for c in self.checks if not c.regressed and not c.improved]
         if within:
-            worst = max(within, key=lambda c: c.drop)
+            closest = max(within, key=lambda c: c.drop / c.tolerance if c.tolerance else 0.0)
             lines.append(
-                f"  {len(within)} within tolerance; largest drop {worst.name} "
-                f"{0.0 - worst.drop + 0.0:+.4f} (tolerance {worst.tolerance:.4f})"
+                f"  {len(within)} within tolerance; closest to failing: {closest.name} "
+                f"{closest.new - closest.base:+.4f} (tolerance {closest.tolerance:.4f})"
             )
         if self.untracked:
             lines.append(f"  not in the baseline (not tracked): {', '.join(self.untracked)}")

@@ -109,6 +109,8 @@ class RunResults:
     def per_sample_values(self, task: str, metric: str) -> dict[int, float] | None:
         """doc_id -> the metric's per-document value, when the reported score is their mean.
 
+        Documents whose record lacks the metric are outside its population (Global-MMLU's
+        ``acc_cs`` is logged for culturally-sensitive questions only) and are left out.
         Returns None when there is no samples file, when the per-document entries are not
         numbers (corpus-level metrics such as BUCC F1 or Tatoeba accuracy log opaque items),
         or when the mean of the per-document values differs from the reported score (the
@@ -123,12 +125,16 @@ class RunResults:
             return None
         values: dict[int, float] = {}
         for doc_id, record in records.items():
-            value = record.get(metric)
+            if metric not in record:
+                continue  # a metric over a subset (Global-MMLU acc_cs / acc_ca): not this doc
+            value = record[metric]
             if isinstance(value, bool):
                 value = float(value)
             if not isinstance(value, int | float) or not math.isfinite(value):
                 return None
             values[doc_id] = float(value)
+        if not values:
+            return None
         mean = sum(values.values()) / len(values)
         if not math.isclose(mean, reported.value, rel_tol=1e-9, abs_tol=1e-9):
             return None
