@@ -26,8 +26,8 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 def global_mmlu_labels(index: int) -> list[str]:
-    """Language ``index``'s CS/CA labels: sizes 3..6, so size-weighted and plain means differ."""
-    return ["CS", "CA", "-", "CS", "CA", "CS"][: 3 + index % 4]
+    """Language ``index``'s CS/CA labels: sizes 2..5, so size-weighted and plain means differ."""
+    return ["CS", "CA", "-", "CS", "CA"][: 2 + index % 4]
 
 
 def _mc_rows(n: int, seed: int) -> list[tuple[str, list[str], str, str]]:
