@@ -8,6 +8,7 @@ so adding a language is a one-line change here plus re-running the generator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,11 @@ GROUP_VERSION = 1.0
 
 
 def benchmark_by_name(name: str) -> Benchmark:
-    return next(b for b in ALL_BENCHMARKS if b.name == name)
+    """The benchmark whose group name is ``name``."""
+    for benchmark in ALL_BENCHMARKS:
+        if benchmark.name == name:
+            return benchmark
+    raise KeyError(f"no benchmark named {name!r}; known: {[b.name for b in ALL_BENCHMARKS]}")
 
 
 def task_yaml(benchmark: Benchmark, lang: str) -> dict:
@@ -209,13 +214,12 @@ def family_yaml_files(benchmark_name: str) -> dict[str, str]:
 
 
 def xtreme_yaml_text() -> str:
+    """The text of ``task_yamls/xfer_xtreme.yaml``."""
     return _dump(xtreme_group_yaml())
 
 
-def write_family(benchmark_name: str, folder) -> list:
+def write_family(benchmark_name: str, folder: str | Path) -> list[Path]:
     """Write one family's generated YAMLs into ``folder``; returns the paths written."""
-    from pathlib import Path
-
     folder = Path(folder)
     written = []
     for name, text in family_yaml_files(benchmark_name).items():
