@@ -108,3 +108,11 @@ def test_hub_failure_is_data_missing(monkeypatch, tmp_path):
     # a data root without an xnli/ folder: the Hub is tried, the path is named
     with pytest.raises(DataMissingError, match=str(tmp_path / "xnli")):
         xnli.load_split("de", "test", {"data_dir": str(tmp_path)})
+
+
+def test_empty_file_is_a_format_error(tmp_path):
+    folder = tmp_path / "xnli"
+    folder.mkdir()
+    (folder / "dev-en.tsv").write_text("", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="XNLI: the evaluated split has no rows"):
+        xnli.load_task_data("en", {"data_dir": str(tmp_path), "xnli_split": "validation"})

@@ -83,10 +83,17 @@ def missing_local_file(
     return DataMissingError(dataset, hub_id, tried, reason + (f"; {hint}" if hint else ""))
 
 
-def to_dataset_dict(splits: Mapping[str, list[dict[str, Any]]], features_from: str):
-    """A ``datasets.DatasetDict``; empty splits get the features of ``splits[features_from]``."""
+def to_dataset_dict(splits: Mapping[str, list[dict[str, Any]]], features_from: str, dataset: str):
+    """A ``datasets.DatasetDict``; empty splits get the features of ``splits[features_from]``.
+
+    The ``features_from`` split (the evaluated one) must have rows: an empty file is an error.
+    """
     import datasets
 
+    from xfer_tasks.data import DataFormatError
+
+    if not splits[features_from]:
+        raise DataFormatError(f"{dataset}: the evaluated split has no rows (empty file?)")
     reference = datasets.Dataset.from_list(splits[features_from])
     out = {}
     for name, rows in splits.items():

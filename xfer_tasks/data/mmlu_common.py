@@ -137,4 +137,6 @@ def task_splits(
     dev = [dict(example) for example in dev]  # may be the evaluated split itself
     add_prompt_prefix(evaluated, dev, shots, dataset)
     add_prompt_prefix(dev, [], 0, dataset)
-    return to_dataset_dict({"eval": evaluated, "fewshot": dev}, features_from="eval")
+    return to_dataset_dict(
+        {"eval": evaluated, "fewshot": dev}, features_from="eval", dataset=dataset
+    )

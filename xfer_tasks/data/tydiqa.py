@@ -156,4 +156,6 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
         pool = optional_split(
             lambda: load_split(lang, "train", metadata), DATASET, f"{lang} few-shot pool (train)"
         )
-    return to_dataset_dict({"eval": evaluated, "fewshot": pool}, features_from="eval")
+    return to_dataset_dict(
+        {"eval": evaluated, "fewshot": pool}, features_from="eval", dataset=DATASET
+    )

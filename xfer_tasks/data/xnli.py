@@ -157,4 +157,6 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
             DATASET,
             f"{lang} few-shot pool (validation)",
         )
-    return to_dataset_dict({"eval": evaluated, "fewshot": pool}, features_from="eval")
+    return to_dataset_dict(
+        {"eval": evaluated, "fewshot": pool}, features_from="eval", dataset=DATASET
+    )
