@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from train_helpers import subprocess_env
+from train_helpers import run_group, subprocess_env
 from xfer_tasks.train.checkpoint_io import is_complete
 from xfer_tasks.train.cli_sweep import main as sweep_main
 from xfer_tasks.train.sweep import load_sweep_config, sweep_points
@@ -115,7 +115,7 @@ def test_lm_eval_scores_a_sweep_checkpoint(sweep_dir, shared_data, tmp_path):
     if not (Path(tasks_path) / "xnli" / "xfer_xnli_en.yaml").is_file():
         pytest.skip("the xfer_xnli_en task is not in task_yamls/ yet")
     out = tmp_path / "results"
-    run = subprocess.run(
+    run = run_group(
         [
             sys.executable, "-m", "lm_eval", "--model", "hf",
             "--model_args", f"pretrained={sweep_dir / 'k02-seed0'}",
@@ -123,10 +123,7 @@ def test_lm_eval_scores_a_sweep_checkpoint(sweep_dir, shared_data, tmp_path):
             "--device", "cpu", "--metadata", json.dumps({"xnli_split": "validation"}),
             "--output_path", str(out),
         ],
-        env=subprocess_env(XFER_DATA_DIR=str(shared_data)),
-        capture_output=True,
-        text=True,
-        timeout=170,
+        subprocess_env(XFER_DATA_DIR=str(shared_data)),
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     (results_file,) = out.rglob("results_*.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,14 +44,22 @@ def tiny_config(model: Path, tasks: list[Any], *, total: int = 32, batch: int = 
     }
 
 
-def run_cli(args: list[str], env: dict[str, str], timeout: int = 170) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xfer_tasks.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+def run_group(cmd: list[str], env: dict[str, str], timeout: int = 170) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in its own process group; on timeout kill the whole group (torchrun workers too)."""
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"timed out after {timeout}s: {' '.join(cmd)}\n{err[-3000:]}") from None
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: int = 170) -> subprocess.CompletedProcess:
+    return run_group([sys.executable, "-m", "xfer_tasks.cli", *args], env, timeout)
 
 
 def load_weights(folder: Path) -> dict[str, Any]:
