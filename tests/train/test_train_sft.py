@@ -202,3 +202,22 @@ def test_shipped_example_configs_parse():
             load_sweep_config(path)
         else:
             load_config(path)
+
+
+def test_target_phase_follows_the_intermediate_phase(tiny_lm, shared_data, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    write_multinli_jsonl(tmp_path / "data", n=16)
+    (tmp_path / "data" / "commonsenseqa").symlink_to(shared_data / "commonsenseqa")
+    data = tiny_config(tiny_lm, [{"name": "commonsenseqa", "local": {"files": {"train": ["dev_rand_split.jsonl"]}}}], total=8, batch=4)
+    data["data_dir"] = str(tmp_path / "data")
+    data["target_phase"] = {"tasks": ["mnli"], "budget": {"kind": "examples", "total": 8}, "training": {"learning_rate": 5e-3}}
+    out = train_checkpoint(parse_config(data, "target"), tmp_path / "ck")
+    m = json.loads((out / "xfer_manifest.json").read_text())
+    assert [p["name"] for p in m["phases"]] == ["intermediate", "target"]
+    assert m["intermediate_tasks"] == ["commonsenseqa"] and m["k"] == 1
+    target = m["phases"][1]
+    assert target["tasks"] == ["mnli"] and target["initialised_from"] == "phase 0 output"
+    assert target["training"]["learning_rate"] == 5e-3 and m["phases"][0]["training"]["learning_rate"] == 1e-3
+    assert target["metrics"]["global_step"] == 2 and list(target["mixture_realised"]) == ["mnli"]
+    AutoModelForCausalLM.from_pretrained(out)
