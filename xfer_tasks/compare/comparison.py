@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from xfer_tasks.catalog import XTREME_GROUP
 from xfer_tasks.compare import stats
@@ -274,7 +275,10 @@ def compare_runs(
             for metric in result.metrics:
                 keys.setdefault((benchmark, language, metric), task)
     rows: list[Row] = []
-    for (benchmark, language, metric), task in sorted(keys.items()):
+    progress = tqdm(
+        sorted(keys.items()), desc="xfer compare", unit="row", disable=None, leave=False
+    )  # reading --log_samples files dominates; shown on a terminal only
+    for (benchmark, language, metric), task in progress:
         row = Row(benchmark, language, metric, task)
         for run in runs:
             if task not in run.tasks or metric not in run.tasks[task].metrics:

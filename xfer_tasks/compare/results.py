@@ -69,6 +69,7 @@ class RunResults:
     _samples_cache: dict[str, dict[int, dict[str, Any]] | None] = field(
         default_factory=dict, repr=False
     )
+    _values_cache: dict[str, dict[int, float] | None] = field(default_factory=dict, repr=False)
 
     @property
     def checkpoint(self) -> str | None:
@@ -99,7 +100,7 @@ class RunResults:
         return candidate if candidate.is_file() else None
 
     def samples(self, task: str, filter_key: str = "none") -> dict[int, dict[str, Any]] | None:
-        """Per-document records of ``--log_samples`` for ``task`` (doc_id -> record), or None."""
+        """Per-document metric values and doc hashes from ``--log_samples`` (doc_id -> record)."""
         key = f"{task},{filter_key}"
         if key not in self._samples_cache:
             path = self.samples_path(task)
@@ -116,6 +117,12 @@ class RunResults:
         or when the mean of the per-document values differs from the reported score (the
         aggregation is not a mean, so resampling the values would estimate something else).
         """
+        key = f"{task}/{metric}"
+        if key not in self._values_cache:
+            self._values_cache[key] = self._per_sample_values(task, metric)
+        return self._values_cache[key]
+
+    def _per_sample_values(self, task: str, metric: str) -> dict[int, float] | None:
         task_result = self.tasks.get(task)
         if task_result is None or metric not in task_result.metrics:
             return None
@@ -128,11 +135,9 @@ class RunResults:
             if metric not in record:
                 continue  # a metric over a subset (Global-MMLU acc_cs / acc_ca): not this doc
             value = record[metric]
-            if isinstance(value, bool):
-                value = float(value)
-            if not isinstance(value, int | float) or not math.isfinite(value):
+            if not isinstance(value, float) or not math.isfinite(value):
                 return None
-            values[doc_id] = float(value)
+            values[doc_id] = value
         if not values:
             return None
         mean = sum(values.values()) / len(values)
@@ -147,7 +152,17 @@ class RunResults:
         return {doc_id: str(r.get("doc_hash", "")) for doc_id, r in records.items()}
 
 
+# Keys of an lm-eval sample record that are not metric values (lm-eval 0.4.x).
+_SAMPLE_FIELDS = {
+    "doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "filter", "metrics",
+    "doc_hash", "prompt_hash", "target_hash",
+}  # fmt: skip
+_OPAQUE = "<not a number>"
+
+
 def _read_samples(path: Path, filter_key: str) -> dict[int, dict[str, Any]]:
+    """doc_id -> {"doc_hash": ..., <metric>: value} for one filter; non-numeric metric values
+    are replaced by a marker, so the (large) documents and responses are not kept in memory."""
     records: dict[int, dict[str, Any]] = {}
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, 1):
@@ -161,7 +176,16 @@ def _read_samples(path: Path, filter_key: str) -> dict[int, dict[str, Any]]:
                 raise ResultsError(f"{path}:{line_no}: expected an object with a 'doc_id' field")
             if record.get("filter", "none") != filter_key:
                 continue
-            records[int(record["doc_id"])] = record
+            names = record.get("metrics")
+            if not isinstance(names, list):
+                names = [k for k in record if k not in _SAMPLE_FIELDS]
+            kept: dict[str, Any] = {"doc_hash": str(record.get("doc_hash", ""))}
+            for name in names:
+                if name in record:
+                    value = record[name]
+                    is_number = isinstance(value, int | float)  # bool is an int
+                    kept[name] = float(value) if is_number else _OPAQUE
+            records[int(record["doc_id"])] = kept
     return records
 
 
