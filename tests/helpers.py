@@ -11,28 +11,26 @@ from pathlib import Path
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
-_SUBJECTS = "the farmer|a teacher|my sister|the old sailor|our neighbour|the young doctor|a tired pilot|the baker".split(
-    "|"
-)
-_VERBS = "paints|repairs|sells|finds|carries|describes|cleans|forgets".split("|")
-_OBJECTS = "a red bicycle|the wooden door|three green apples|an empty bottle|the broken clock|a heavy suitcase|the blue kite|a small boat".split(
-    "|"
-)
-_PLACES = "in the garden|near the station|behind the church|at the market|on the bridge|by the river|in the kitchen|under the tree".split(
-    "|"
-)
+_WORDS = """
+apple river mountain teacher window garden music bicycle winter doctor kitchen market
+letter ocean forest pencil summer castle engine island camera bridge village painter
+coffee station ticket museum rabbit silver yellow quiet sudden ancient gentle brave
+clever empty heavy narrow hungry lucky noisy proud rapid secret tiny wooden broken
+golden frozen hidden honest lonely modern famous careful cheerful dusty distant
+carries builds paints repairs sells finds describes cleans forgets borrows follows
+watches opens closes teaches writes reads draws climbs crosses visits remembers
+slowly quickly often never always rarely gladly softly loudly early late together
+""".split()
 
 
 def synthetic_sentences(count: int, seed: int) -> list[str]:
-    """``count`` distinct English-like sentences (deterministic for ``seed``)."""
+    """``count`` distinct English-like sentences of 6-10 random words (deterministic)."""
     rng = random.Random(seed)
     out: list[str] = []
     seen: set[str] = set()
     while len(out) < count:
-        text = (
-            f"{rng.choice(_SUBJECTS).capitalize()} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} "
-            f"{rng.choice(_PLACES)} every {rng.randint(2, 999)} days."
-        )
+        words = rng.sample(_WORDS, rng.randint(6, 10))
+        text = " ".join(words).capitalize() + "."
         if text not in seen:
             seen.add(text)
             out.append(text)
