@@ -142,3 +142,36 @@ def test_minilm_mean_pooling_equals_sentence_transformers(minilm_hflm, minilm_pa
     reference = st.encode(TEXTS, batch_size=2)
     np.testing.assert_allclose(ours, reference, atol=2e-6)
     assert info["precision"] == "float32"
+
+
+def test_intermediate_layers_stop_early_and_match_hidden_states(tiny_hflm, minilm_hflm):
+    from xfer_tasks.harness.hf_embed import LayerReader, transformer_blocks
+
+    text = ["Die Katze schläft auf der warmen Fensterbank."]
+    for lm, layers in ((tiny_hflm, (0, 1, 2, -1, -2, -3)), (minilm_hflm, (0, 3, 6, -2, -7))):
+        backbone = backbone_of(lm.model)
+        blocks = transformer_blocks(backbone)
+        assert blocks is not None and len(blocks) == lm.model.config.num_hidden_layers
+        enc = lm.tokenizer(text, return_tensors="pt")
+        with torch.inference_mode():
+            states = backbone(**enc, output_hidden_states=True).hidden_states
+        for layer in layers:
+            got, _ = embed_texts(lm, text, EmbedSpec(layer=layer), progress=False)
+            np.testing.assert_allclose(
+                got[0], states[layer][0].mean(0).numpy(), rtol=1e-5, atol=1e-5
+            )
+    # blocks after the requested one never run
+    ran = []
+    backbone = backbone_of(tiny_hflm.model)
+    handles = [
+        b.register_forward_hook(lambda m, a, o, i=i: ran.append(i))
+        for i, b in enumerate(transformer_blocks(backbone))
+    ]
+    try:
+        LayerReader(backbone, 1)(
+            *[t for t in (torch.tensor([[5, 6, 7]]), torch.ones(1, 3, dtype=torch.long))]
+        )
+    finally:
+        for h in handles:
+            h.remove()
+    assert ran == [0]

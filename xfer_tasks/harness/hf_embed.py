@@ -8,6 +8,7 @@ model of a PEFT adapter), takes one hidden layer and pools it over the attention
   de-duplicated, sorted by token length (longest first) and cut into batches, right-padded
   per batch, so little compute goes to padding;
 - ``torch.inference_mode``; on CUDA an fp32 model runs under bf16 autocast (``embed_precision``);
+- only the blocks up to the requested layer run (:class:`LayerReader` stops the forward pass);
 - ``batch_size="auto"`` starts at HFLM's ``max_batch_size`` and halves on out-of-memory;
 - pooling is done in float32 and the vectors are returned unnormalised (the retrieval
   library normalises: cosine similarity).
@@ -157,17 +158,98 @@ def _check_layer(layer: int, n_states: int) -> None:
         )
 
 
+class _StopForward(Exception):
+    """Raised by a hook once the requested layer's output exists (skips the later layers)."""
+
+    def __init__(self, hidden: Any):
+        super().__init__("stop")
+        self.hidden = hidden
+
+
+def transformer_blocks(backbone: Any) -> Any | None:
+    """The ``ModuleList`` of the backbone's ``num_hidden_layers`` blocks, if it has one."""
+    import torch
+
+    n_layers = getattr(getattr(backbone, "config", None), "num_hidden_layers", None)
+    if not isinstance(n_layers, int) or n_layers < 1:
+        return None
+    for module in backbone.modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == n_layers:
+            return module
+    return None
+
+
+class LayerReader:
+    """Runs the backbone and returns ``hidden_states[layer]`` as Hugging Face defines it.
+
+    The last layer is ``last_hidden_state`` (after the final norm where the model has one).
+    For an earlier layer i, a hook on block i-1 (or before block 0 for i = 0) captures the
+    hidden states and stops the forward pass, so blocks after it are not computed. Models
+    whose blocks cannot be located fall back to ``output_hidden_states=True``.
+    """
+
+    def __init__(self, backbone: Any, layer: int):
+        import inspect
+
+        self.backbone = backbone
+        self.blocks = transformer_blocks(backbone)
+        params = inspect.signature(backbone.forward).parameters
+        self.extra = {"use_cache": False} if "use_cache" in params else {}
+        self.layer = layer
+        self.index: int | None = None  # resolved non-negative index once known
+        if self.blocks is not None:
+            n_states = len(self.blocks) + 1
+            _check_layer(layer, n_states)
+            self.index = layer % n_states
+            self.is_last = self.index == n_states - 1
+        else:
+            self.is_last = layer == -1
+
+    def _hook(self):
+        if self.index == 0:
+
+            def pre_hook(module, args, kwargs):
+                hidden = args[0] if args else kwargs["hidden_states"]
+                raise _StopForward(hidden)
+
+            return self.blocks[0].register_forward_pre_hook(pre_hook, with_kwargs=True)
+
+        def hook(module, args, output):
+            raise _StopForward(output[0] if isinstance(output, (tuple, list)) else output)
+
+        return self.blocks[self.index - 1].register_forward_hook(hook)
+
+    def __call__(self, input_ids: Any, mask: Any) -> Any:
+        kwargs = {"input_ids": input_ids, "attention_mask": mask, "return_dict": True, **self.extra}
+        if self.is_last:
+            return self.backbone(**kwargs).last_hidden_state
+        if self.blocks is None:
+            states = self.backbone(output_hidden_states=True, **kwargs).hidden_states
+            _check_layer(self.layer, len(states))
+            return states[self.layer]
+        handle = self._hook()
+        try:
+            self.backbone(**kwargs)
+        except _StopForward as stop:
+            return stop.hidden
+        finally:
+            handle.remove()
+        raise RuntimeError(f"embed_layer={self.layer}: the hooked block never ran")
+
+
 def embed_texts(
     lm: Any, texts: Sequence[str], spec: EmbedSpec, *, progress: bool = True
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Embed ``texts`` with HFLM ``lm``'s model: ``(float32 array (n, dim), how-it-was-taken)``."""
+    import contextlib
+
     import torch
     from tqdm import tqdm
 
     if not texts:
         raise ValueError("embed_texts: no texts to embed")
     tokenizer, model = lm.tokenizer, lm.model
-    backbone = backbone_of(model)
+    read_layer = LayerReader(backbone_of(model), spec.layer)
     device = torch.device(lm.device)
     max_length = resolve_max_length(lm, spec)
     precision = resolve_precision(lm, spec)
@@ -176,12 +258,6 @@ def embed_texts(
 
     token_ids = _tokenize(tokenizer, texts, max_length)
     order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
-    need_all_layers = spec.layer != -1
-    autocast = (
-        torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-        if precision == "bfloat16-autocast"
-        else None
-    )
     result: np.ndarray | None = None
     bar = tqdm(
         total=len(order),
@@ -194,22 +270,14 @@ def embed_texts(
         while start < len(order):
             rows = order[start : start + batch_size]
             input_ids, mask = _pad([token_ids[i] for i in rows], pad_id, device)
+            autocast = (
+                torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+                if precision == "bfloat16-autocast"
+                else contextlib.nullcontext()
+            )
             try:
-                if autocast is not None:
-                    with autocast:
-                        out = backbone(
-                            input_ids=input_ids,
-                            attention_mask=mask,
-                            output_hidden_states=need_all_layers,
-                            return_dict=True,
-                        )
-                else:
-                    out = backbone(
-                        input_ids=input_ids,
-                        attention_mask=mask,
-                        output_hidden_states=need_all_layers,
-                        return_dict=True,
-                    )
+                with autocast:
+                    hidden = read_layer(input_ids, mask)
             except (RuntimeError, torch.OutOfMemoryError) as err:
                 if not (adaptive and _is_oom(err) and batch_size > 1):
                     raise
@@ -219,12 +287,6 @@ def embed_texts(
                     torch.cuda.empty_cache()
                 log.warning("xfer_embed: out of memory, retrying with batch size %d", batch_size)
                 continue
-            if need_all_layers:
-                states = out.hidden_states
-                _check_layer(spec.layer, len(states))
-                hidden = states[spec.layer]
-            else:
-                hidden = out.last_hidden_state
             pooled = pool(hidden, mask, spec.pooling).cpu().numpy()
             if result is None:
                 result = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
