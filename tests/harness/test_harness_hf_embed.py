@@ -175,3 +175,17 @@ def test_intermediate_layers_stop_early_and_match_hidden_states(tiny_hflm, minil
         for h in handles:
             h.remove()
     assert ran == [0]
+
+
+def test_bfloat16_autocast_is_recorded_and_close(tiny_hflm):
+    reference, info32 = embed_texts(tiny_hflm, TEXTS, EmbedSpec(), progress=False)
+    half, info16 = embed_texts(tiny_hflm, TEXTS, EmbedSpec(precision="bfloat16"), progress=False)
+    assert (info32["precision"], info16["precision"]) == ("float32", "bfloat16-autocast")
+    assert half.dtype == np.float32 and not np.array_equal(half, reference)
+    cos = (
+        np.sum(half * reference, 1)
+        / np.linalg.norm(half, axis=1)
+        / np.linalg.norm(reference, axis=1)
+    )
+    assert cos.min() > 0.99
+    assert next(tiny_hflm.model.parameters()).dtype == torch.float32  # the model is not cast
