@@ -74,6 +74,8 @@ def scaling_points(comparison: Comparison) -> list[ScalingPoint]:
         families: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             families[language_family(row.language)].append(row)
+        if len(families) == 1:  # one family: its line would be the all-languages line
+            families.clear()
         families[ALL_LANGUAGES] = rows
         for family, members in sorted(families.items()):
             by_k: dict[int, list[float]] = defaultdict(list)

@@ -77,7 +77,7 @@ def _html_table(comparison: Comparison) -> str:
 def _runs_table(comparison: Comparison) -> str:
     rows = []
     for run in comparison.runs:
-        tasks = ", ".join(run.intermediate_tasks) if run.intermediate_tasks is not None else "?"
+        tasks = table.task_list(run.intermediate_tasks)
         rows.append(
             "<tr>" + "".join(
                 f"<td>{html.escape(str(v))}</td>"

@@ -23,6 +23,13 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
+def task_list(tasks: list[str] | None) -> str:
+    """A run's intermediate tasks: "?" without a manifest, "(none)" for the base model."""
+    if tasks is None:
+        return "?"
+    return ", ".join(tasks) if tasks else "(none)"
+
+
 def _cell_text(cell: Cell | None, comparison: Comparison, with_p: bool) -> str:
     if cell is None:
         return "-"
@@ -93,7 +100,7 @@ def runs_markdown(comparison: Comparison) -> str:
         "|---|---|---:|---:|---|",
     ]
     for run in comparison.runs:
-        tasks = ", ".join(run.intermediate_tasks) if run.intermediate_tasks is not None else "?"
+        tasks = task_list(run.intermediate_tasks)
         k = "?" if run.num_tasks is None else str(run.num_tasks)
         seed = "?" if run.seed is None else str(run.seed)
         name = f"**{run.label}** (baseline)" if run.label == comparison.baseline else run.label
