@@ -210,3 +210,16 @@ def test_real_lmeval_outputs(tmp_path, capsys):
     assert regress_main(argv) == 1
     out = capsys.readouterr().out
     assert "REGRESSED xfer_xnli_en acc: 0.1875 -> 0.0625" in out
+
+
+def test_track_false_keeps_an_entry_without_judging_it(tmp_path, baseline, capsys):
+    data = json.loads(baseline.read_text())
+    data["tasks"]["xfer_bucc_de"]["metrics"]["f1"]["track"] = False
+    baseline.write_text(json.dumps(data))
+    run = _results(tmp_path, "bucc", bucc=0.5)  # a big drop of an untracked metric
+    assert regress_main(["--baseline", str(baseline), str(run)]) == 0
+    assert "0 of 5 tracked metrics regressed" in capsys.readouterr().out
+
+
+def test_help_exits_0():
+    assert regress_main(["--help"]) == 0

@@ -135,3 +135,13 @@ def test_subset_metric_uses_only_the_documents_that_log_it(tmp_path):
     run = load_results(path)
     assert run.per_sample_values("xfer_global_mmlu_de", "acc_cs") == {0: 1.0, 1: 0.0}
     assert len(run.per_sample_values("xfer_global_mmlu_de", "acc")) == 4
+
+
+def test_malformed_samples_file_names_file_and_line(tmp_path):
+    path = write_run(tmp_path, "m", {"xfer_xnli_de": {"acc": [1, 0, 1]}})
+    samples = next(path.parent.glob("samples_*.jsonl"))
+    lines = samples.read_text().splitlines()
+    lines[1] = lines[1][:20]
+    samples.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ResultsError, match=f"{samples}:2: not valid JSON"):
+        load_results(path).per_sample_values("xfer_xnli_de", "acc")
