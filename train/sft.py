@@ -11,9 +11,13 @@ launching the same command with ``accelerate launch`` or ``torchrun``; bf16 is o
 supports it; ``gradient_accumulation_steps`` and every other TrainingArguments option pass
 through the config. Batching (``training.batching``):
 
-- ``packed``: padding-free packing. A batch's examples are concatenated into one row with
-  ``position_ids`` restarting at 0 per example (``DataCollatorWithFlattening``); transformers
-  turns those into a block-diagonal causal mask, so examples do not attend to each other.
+- ``packed``: examples are packed into rows of at most ``max_seq_length`` tokens (best-fit
+  decreasing bin packing, deterministic), with ``position_ids`` restarting at 0 for every
+  example and no attention mask; transformers turns restarting positions into a
+  block-diagonal causal mask, so packed examples do not attend to each other (tested: the
+  loss equals the padded loss). A batch is then ``per_device_train_batch_size`` ROWS, each
+  nearly full; attention cost stays that of ``max_seq_length`` rows, and almost no compute
+  goes to padding.
 - ``group_by_length``: examples of similar length share a batch (``LengthGroupedSampler``),
   padded to the longest in the batch.
 - ``padded``: pad every example to ``max_seq_length`` in random order (the naive baseline
@@ -26,6 +30,7 @@ adapter itself is saved under ``adapter/`` for those who want it.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
@@ -86,18 +91,76 @@ def _adds_bos(tokenizer) -> bool:
     return bool(ids) and ids[0] == tokenizer.bos_token_id
 
 
-def encode_examples(tokenizer, examples: list[Example], max_length: int):
-    """A ``datasets.Dataset`` with input_ids, labels and length."""
+def encode_examples(tokenizer, examples: list[Example], max_length: int, packed: bool = False):
+    """A ``datasets.Dataset`` with input_ids, labels and length (packed: one row per bin)."""
     import datasets
 
     rows = [encode_pair(tokenizer, e.prompt, e.answer, max_length) for e in examples]
-    return datasets.Dataset.from_dict(
-        {
-            "input_ids": [r["input_ids"] for r in rows],
-            "labels": [r["labels"] for r in rows],
-            "length": [len(r["input_ids"]) for r in rows],
-        }
-    )
+    if packed:
+        rows = [merge_rows([rows[i] for i in b]) for b in pack_bins([len(r["input_ids"]) for r in rows], max_length)]
+    columns = {
+        "input_ids": [r["input_ids"] for r in rows],
+        "labels": [r["labels"] for r in rows],
+        "length": [len(r["input_ids"]) for r in rows],
+    }
+    if packed:
+        columns["position_ids"] = [r["position_ids"] for r in rows]
+    return datasets.Dataset.from_dict(columns)
+
+
+def pack_bins(lengths: list[int], capacity: int) -> list[list[int]]:
+    """Best-fit decreasing bin packing: lists of indices whose lengths sum to <= capacity.
+
+    Deterministic (ties by index); bins come out in creation order, examples inside a bin
+    in the order they were placed.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    bins: list[list[int]] = []
+    free: list[tuple[int, int]] = []  # (remaining capacity, bin id), sorted
+    for i in order:
+        need = lengths[i]
+        pos = bisect.bisect_left(free, (need, -1))
+        if pos < len(free):
+            room, b = free.pop(pos)
+        else:
+            room, b = capacity, len(bins)
+            bins.append([])
+        bins[b].append(i)
+        if room - need > 0:
+            bisect.insort(free, (room - need, b))
+    return bins
+
+
+def merge_rows(rows: list[dict[str, list[int]]]) -> dict[str, list[int]]:
+    """Concatenate examples into one packed row; positions restart, boundaries never predicted."""
+    input_ids: list[int] = []
+    labels: list[int] = []
+    positions: list[int] = []
+    for r in rows:
+        input_ids += r["input_ids"]
+        labels += [IGNORE_INDEX] + r["labels"][1:]  # the previous example must not predict this one
+        positions += list(range(len(r["input_ids"])))
+    return {"input_ids": input_ids, "labels": labels, "position_ids": positions}
+
+
+class PackedRowCollator:
+    """Stack packed rows; pad to the longest row as a separate block (no attention mask)."""
+
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        n, longest = len(features), max(len(f["input_ids"]) for f in features)
+        input_ids = torch.full((n, longest), self.pad_id, dtype=torch.long)
+        labels = torch.full((n, longest), IGNORE_INDEX, dtype=torch.long)
+        positions = torch.zeros((n, longest), dtype=torch.long)
+        for i, f in enumerate(features):
+            k = len(f["input_ids"])
+            input_ids[i, :k] = torch.tensor(f["input_ids"])
+            labels[i, :k] = torch.tensor(f["labels"])
+            positions[i, :k] = torch.tensor(f["position_ids"])
+            positions[i, k:] = torch.arange(longest - k)  # padding: its own block, after the real tokens
+        return {"input_ids": input_ids, "labels": labels, "position_ids": positions}
 
 
 class PadToLengthCollator:
@@ -120,10 +183,11 @@ class PadToLengthCollator:
 
 
 def make_collator(batching: str, tokenizer, max_length: int):
-    from transformers import DataCollatorForSeq2Seq, DataCollatorWithFlattening
+    """The collator of a batching mode (``packed`` expects rows built by encode_examples)."""
+    from transformers import DataCollatorForSeq2Seq
 
     if batching == "packed":
-        return DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE_INDEX)
+        return PackedRowCollator(tokenizer.pad_token_id)
     if batching == "group_by_length":
         return DataCollatorForSeq2Seq(
             tokenizer, padding="longest", label_pad_token_id=IGNORE_INDEX, return_tensors="pt"
@@ -256,7 +320,8 @@ def train_phase(
     t = phase.training
     tokenizer = load_tokenizer(init_from, revision)
     max_length = int(model_cfg["max_seq_length"])
-    dataset = encode_examples(tokenizer, examples, max_length)
+    packed = t["batching"] == "packed"
+    dataset = encode_examples(tokenizer, examples, max_length, packed=packed)
     collator = make_collator(t["batching"], tokenizer, max_length)
     steps = int(phase.budget.total) if phase.budget.kind == "steps" else None
     args = training_arguments(phase, run_dir, steps, phase.budget.epochs)
@@ -265,7 +330,7 @@ def train_phase(
     if t["gradient_checkpointing"] and model_cfg.get("lora"):
         model.enable_input_require_grads()
 
-    probe = dataset.select(range(min(64, len(dataset))))
+    probe = encode_examples(tokenizer, examples[:64], max_length)  # the same examples in every mode
     probe_collator = _DropLength(make_collator("group_by_length", tokenizer, max_length))
     before_file = run_dir / "answer_loss_before.json"
     if is_main:
@@ -296,7 +361,8 @@ def train_phase(
         "train_runtime_s": result.metrics.get("train_runtime"),
         "wall_time_this_process_s": wall,
         "resumed_from": resume.name if resume else None,
-        "examples": len(dataset),
+        "examples": len(examples),
+        "packed_rows": len(dataset) if packed else None,
         "tokens_per_epoch": int(sum(dataset["length"])),
         "answer_tokens_per_epoch": int(
             sum(sum(1 for x in row if x != IGNORE_INDEX) for row in dataset["labels"])

@@ -21,7 +21,8 @@ from xfer_tasks.train.checkpoint_io import CHECKPOINT_MARKER, is_complete
 
 
 def _config(tmp_path: Path, tiny_lm: Path) -> Path:
-    data = tiny_config(tiny_lm, ["mnli"], total=48, batch=4, save_steps=3)
+    # length-grouped batches: 12 steps, a checkpoint every 3 (the sampler must resume exactly too)
+    data = tiny_config(tiny_lm, ["mnli"], total=48, batch=4, save_steps=3, batching="group_by_length")
     data["data_dir"] = str(tmp_path / "data")
     return write_config(tmp_path / "run.yaml", data)
 

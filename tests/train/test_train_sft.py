@@ -19,6 +19,8 @@ from xfer_tasks.train.sft import (
     load_causal_lm,
     load_tokenizer,
     make_collator,
+    merge_rows,
+    pack_bins,
 )
 
 REAL_TASKS = [
@@ -56,42 +58,51 @@ def test_truncation_drops_prompt_from_the_left_never_the_answer(tiny_lm):
 
 
 def test_packed_batches_give_the_same_loss_as_padded_ones(tiny_lm):
-    """Padding-free packing must not let examples attend to each other."""
+    """Packing must not let examples attend to each other (block-diagonal mask from positions)."""
     tok = load_tokenizer(str(tiny_lm))
     model = load_causal_lm(str(tiny_lm), None, None, bf16=False)
-    rows = [
-        encode_pair(tok, p, a, 128)
-        for p, a in [("A long premise about cats and dogs and rain.", " yes"), ("Short?", " no"), ("Mid length one.", " maybe")]
-    ]
+    pairs = [("A long premise about cats and dogs and rain.", " yes"), ("Short?", " no"), ("Mid length one.", " maybe")]
+    rows = [encode_pair(tok, p, a, 128) for p, a in pairs]
+    packed_row = merge_rows(rows)
     padded = answer_loss(model, rows, make_collator("group_by_length", tok, 128), batch_size=3)
-    packed = answer_loss(model, rows, make_collator("packed", tok, 128), batch_size=3)
+    packed = answer_loss(model, [packed_row], make_collator("packed", tok, 128), batch_size=1)
     one_by_one = answer_loss(model, rows, make_collator("padded", tok, 128), batch_size=1)
     assert packed == pytest.approx(padded, abs=1e-5) and padded == pytest.approx(one_by_one, abs=1e-5)
-    # and packing really concatenates: one row, positions restart per example
-    batch = make_collator("packed", tok, 128)(rows)
-    assert batch["input_ids"].shape[0] == 1
-    assert int((batch["position_ids"][0] == 0).sum()) == 3
-    # the training forward (train mode, labels, the loaded model's config) agrees too
+    # the training forward (train mode, labels, the loaded model's config) agrees too, with a
+    # second, shorter packed row padded in the same batch
     model.train()
-    train_packed = model(**batch).loss
-    train_padded = model(**make_collator("group_by_length", tok, 128)(rows)).loss
-    assert float(train_packed) == pytest.approx(float(train_padded), abs=1e-5)
+    batch = make_collator("packed", tok, 128)([packed_row, merge_rows(rows[1:2])])
+    assert batch["input_ids"].shape[0] == 2 and "attention_mask" not in batch
+    both = rows + rows[1:2]
+    train_padded = model(**make_collator("group_by_length", tok, 128)(both)).loss
+    assert float(model(**batch).loss) == pytest.approx(float(train_padded), abs=1e-5)
+
+
+def test_pack_bins_fills_rows_without_overflow():
+    import random
+
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 120) for _ in range(500)]
+    bins = pack_bins(lengths, 128)
+    assert sorted(i for b in bins for i in b) == list(range(500))  # every example exactly once
+    assert all(sum(lengths[i] for i in b) <= 128 for b in bins)
+    assert sum(lengths) / (128 * len(bins)) > 0.95  # nearly no padding left
+    assert bins == pack_bins(lengths, 128)
 
 
 @pytest.fixture(scope="module")
 def real_run(tiny_lm, shared_data, tmp_path_factory):
     """One 5-task run on the real English data (dev files as training data)."""
     out = tmp_path_factory.mktemp("real") / "ckpt"
-    data = tiny_config(tiny_lm, REAL_TASKS, total=96, batch=8)
+    data = tiny_config(tiny_lm, REAL_TASKS, total=64, batch=4)
     data.update(split="validation", data_dir=str(shared_data), mixture={"strategy": "temperature", "temperature": 2.0, "cap": 2000})
-    data["model"]["max_seq_length"] = 192
     train_checkpoint(parse_config(data, "real-run"), out)
     return out
 
 
 def test_loss_goes_down_on_real_task_data(real_run):
     metrics = json.loads((real_run / "xfer_manifest.json").read_text())["phases"][0]["metrics"]
-    assert metrics["global_step"] == 12
+    assert metrics["examples"] == 64 and metrics["global_step"] == -(-metrics["packed_rows"] // 4)
     assert metrics["answer_loss_after"] < metrics["answer_loss_before"] - 0.3, metrics
     losses = [h["loss"] for h in metrics["log_history"]]
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3, losses
@@ -110,10 +121,10 @@ def test_checkpoint_is_a_plain_hf_folder_with_manifest_and_card(real_run, tiny_l
     assert m["intermediate_tasks"] == ["anli", "commonsenseqa", "cosmosqa", "hellaswag", "squad"] and m["k"] == 5
     assert m["seed"] == 0 and m["model_kind"] == "causal"
     phase = m["phases"][0]
-    assert phase["budget"] == {"kind": "examples", "total": 96, "epochs": 1.0}
+    assert phase["budget"] == {"kind": "examples", "total": 64, "epochs": 1.0}
     assert phase["mixture"] == {"strategy": "temperature", "cap": 2000, "temperature": 2.0}
     realised = phase["mixture_realised"]
-    assert sum(s["drawn"] for s in realised.values()) == 96
+    assert sum(s["drawn"] for s in realised.values()) == 64
     assert realised["commonsenseqa"]["available"] == 1221
     assert all(fp[0].startswith("sha256:") for fp in m["data_fingerprints"].values())
     assert m["software"]["xfer_tasks"] and m["software"]["transformers"] and "commit" in m["software"]["git"]
@@ -219,5 +230,6 @@ def test_target_phase_follows_the_intermediate_phase(tiny_lm, shared_data, tmp_p
     target = m["phases"][1]
     assert target["tasks"] == ["mnli"] and target["initialised_from"] == "phase 0 output"
     assert target["training"]["learning_rate"] == 5e-3 and m["phases"][0]["training"]["learning_rate"] == 1e-3
-    assert target["metrics"]["global_step"] == 2 and list(target["mixture_realised"]) == ["mnli"]
+    assert target["metrics"]["examples"] == 8 and list(target["mixture_realised"]) == ["mnli"]
+    assert target["metrics"]["global_step"] == -(-target["metrics"]["packed_rows"] // 4)
     AutoModelForCausalLM.from_pretrained(out)
