@@ -189,3 +189,24 @@ def test_bfloat16_autocast_is_recorded_and_close(tiny_hflm):
     )
     assert cos.min() > 0.99
     assert next(tiny_hflm.model.parameters()).dtype == torch.float32  # the model is not cast
+
+
+def test_peft_adapter_is_kept_in_the_backbone(tiny_model):
+    peft = pytest.importorskip("peft")
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model)
+    plain = backbone_of(base)
+    ids = torch.tensor([[5, 60, 7, 80, 9]])
+    with torch.inference_mode():
+        before = plain(ids).last_hidden_state
+    config = peft.LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    adapted = peft.get_peft_model(base, config)
+    backbone = backbone_of(adapted)
+    assert type(backbone).__name__ == "LlamaModel"
+    with torch.inference_mode():
+        via_backbone = backbone(ids).last_hidden_state
+        via_full = adapted(ids, output_hidden_states=True).hidden_states[-1]
+    torch.testing.assert_close(via_backbone, via_full)
+    assert not torch.allclose(via_backbone, before)  # the adapter changes the embedding
