@@ -25,6 +25,7 @@ def _manager(**metadata):
     return TaskManager(include_path=str(tasks_path()), include_defaults=False, metadata=metadata)
 
 
+@pytest.mark.slow  # ~400 MiniLM embeddings on CPU
 def test_minilm_tatoeba_equals_sentence_transformers(minilm_hflm, minilm_path, shared_data):
     from sentence_transformers import SentenceTransformer
 
@@ -51,6 +52,7 @@ def test_minilm_tatoeba_equals_sentence_transformers(minilm_hflm, minilm_path, s
     assert out["results"]["xfer_tatoeba_deu"]["acc_en2xx,none"] > 10 / LIMIT
 
 
+@pytest.mark.slow
 def test_minilm_mines_planted_bucc_pairs(minilm_hflm, bucc_root):
     out = lm_eval.simple_evaluate(
         model=minilm_hflm,
