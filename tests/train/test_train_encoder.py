@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+from train_helpers import run_group, subprocess_env
 from train_official_files import write_ccg_conll, write_multinli_jsonl
 from xfer_tasks.train.config import parse_config
 from xfer_tasks.train.encoder import HEADS_FILE, HEADS_INFO, encode_batch, head_specs
@@ -73,9 +75,10 @@ def test_tag_targets_sit_on_first_subwords(tmp_path, minilm_tokenizer_path):
     assert int((first != -100).sum()) == 3 < int(batch["attention_mask"][0].sum())
 
 
-def test_multitask_encoder_trains_and_saves_the_plain_encoder(tiny_bert, shared_data, tmp_path):
-    from transformers import AutoModel, AutoTokenizer
-
+@pytest.fixture(scope="module")
+def encoder_ckpt(tiny_bert, shared_data, tmp_path_factory) -> Path:
+    """Four tasks, one of each type, on a shared encoder."""
+    tmp_path = tmp_path_factory.mktemp("encoder")
     data = tmp_path / "data"
     write_multinli_jsonl(data, n=40)
     write_ccg_conll(data)
@@ -94,7 +97,13 @@ def test_multitask_encoder_trains_and_saves_the_plain_encoder(tiny_bert, shared_
         "budget": {"kind": "examples", "total": 48},
         "training": {"learning_rate": 2e-3, "per_device_train_batch_size": 4, "use_cpu": True, "logging_steps": 1},
     }
-    out = train_checkpoint(parse_config(config, "encoder"), tmp_path / "ckpt")
+    return train_checkpoint(parse_config(config, "encoder"), tmp_path / "ckpt")
+
+
+def test_multitask_encoder_trains_and_saves_the_plain_encoder(encoder_ckpt, tiny_bert):
+    from transformers import AutoModel, AutoTokenizer
+
+    out = encoder_ckpt
     manifest = json.loads((out / "xfer_manifest.json").read_text())
     metrics = manifest["phases"][0]["metrics"]
     assert manifest["model_kind"] == "encoder" and manifest["k"] == 4
@@ -114,3 +123,24 @@ def test_multitask_encoder_trains_and_saves_the_plain_encoder(tiny_bert, shared_
     with torch.no_grad():
         hidden = encoder(**tok(["a sentence", "eine Satz"], padding=True, return_tensors="pt")).last_hidden_state
     assert hidden.shape[0] == 2 and torch.isfinite(hidden).all()
+
+
+@pytest.mark.slow
+def test_lm_eval_scores_tatoeba_on_the_encoder_checkpoint(encoder_ckpt, shared_data, tmp_path):
+    """The paper scores BUCC/Tatoeba directly on intermediate checkpoints: --model hf loads it."""
+    tasks_path = run_group([sys.executable, "-m", "xfer_tasks.cli", "tasks-path"], subprocess_env()).stdout.strip()
+    if not list(Path(tasks_path).glob("tatoeba/xfer_tatoeba_deu.yaml")):
+        pytest.skip("the xfer_tatoeba_deu task is not in task_yamls/ yet")
+    out = tmp_path / "results"
+    run = run_group(
+        [
+            sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args", f"pretrained={encoder_ckpt}",
+            "--include_path", tasks_path, "--tasks", "xfer_tatoeba_deu", "--limit", "30",
+            "--device", "cpu", "--batch_size", "16", "--output_path", str(out),
+        ],
+        subprocess_env(XFER_DATA_DIR=str(shared_data)),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    (results_file,) = out.rglob("results_*.json")
+    scores = json.loads(results_file.read_text())["results"]["xfer_tatoeba_deu"]
+    assert 0.0 <= scores["acc_en2xx,none"] <= 1.0 and 0.0 <= scores["acc_xx2en,none"] <= 1.0
