@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -258,8 +259,22 @@ def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
     )
 
 
+def _respect_offline_env() -> None:
+    """Honour HF_HUB_OFFLINE / HF_DATASETS_OFFLINE even when set after ``datasets`` was imported
+    (the libraries read them once, at import); otherwise an offline machine waits for retries."""
+    import datasets.config
+    import huggingface_hub.constants
+
+    if any(os.environ.get(k, "").upper() in ("1", "ON", "YES", "TRUE") for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
+        datasets.config.HF_HUB_OFFLINE = True
+        datasets.config.HF_DATASETS_OFFLINE = True
+        huggingface_hub.constants.HF_HUB_OFFLINE = True
+
+
 def _load_hub(task: TaskSpec, split: str) -> RawData:
     import datasets
+
+    _respect_offline_env()
 
     src = task.hub
     assert src is not None
