@@ -190,6 +190,7 @@ def test_unknown_margin_rejected():
         {"index": "hnsw", "ef_search": 256},
         {"index": "ivf", "nlist": 4, "nprobe": 4},
         {"storage": "float16"},
+        {"index": "ivfgemm", "nlist": 4, "nprobe": 4},
     ],
 )
 def test_backends_reproduce_exact_metrics_on_small_data(opts):
@@ -201,3 +202,15 @@ def test_backends_reproduce_exact_metrics_on_small_data(opts):
         assert other["f1"] == pytest.approx(exact["f1"], abs=0.01)
     else:  # exhaustive settings on tiny data: the same neighbours, the same numbers
         assert other == pytest.approx(exact, rel=1e-6)
+
+
+def test_float16_embeddings_are_kept_and_mined():
+    split, _ = planted_split(12, prefix="s")
+    half = BuccSplit(
+        BitextSide(split.src.ids, split.src.texts, split.src.emb.astype(np.float16), "src"),
+        BitextSide(split.trg.ids, split.trg.texts, split.trg.emb.astype(np.float16), "trg"),
+        split.gold,
+    )
+    assert half.src.emb.dtype == np.float16
+    exact, from_half = bucc_metrics(split, split), bucc_metrics(half, half)
+    assert from_half["f1"] == pytest.approx(exact["f1"], abs=0.02)

@@ -33,6 +33,7 @@ def clustered(n, dim, seed, centres=20):
         SearchConfig(query_block=13),
         SearchConfig(index="torch", device="cpu", database_block=50),
         SearchConfig(index="ivf", nlist=8, nprobe=8),  # all lists probed: exhaustive
+        SearchConfig(index="ivfgemm", nlist=8, nprobe=8, query_block=17),
         SearchConfig(index="hnsw", ef_search=400),
     ],
 )
@@ -54,6 +55,7 @@ def test_ties_are_ordered_by_lowest_index_for_every_backend():
         SearchConfig(index="torch", device="cpu"),
         SearchConfig(index="hnsw"),
         SearchConfig(storage="float16"),
+        SearchConfig(index="ivfgemm", nlist=1, nprobe=1),
     )
     for config in configs:
         assert knn(q, db, 3, config).ids.tolist() == [[0, 1, 2]], config
@@ -144,3 +146,30 @@ def test_validation_messages():
 def test_zero_vectors_stay_zero_after_normalisation():
     out = l2_normalize(np.array([[0.0, 0.0], [3.0, 4.0]]))
     assert out.tolist() == [[0.0, 0.0], [0.6000000238418579, 0.800000011920929]]
+
+
+def test_ivfgemm_scans_exactly_the_probed_lists():
+    """Same candidates as a brute-force search restricted to the probed lists' rows."""
+    db, q = clustered(600, 16, 8, centres=12), clustered(50, 16, 9, centres=12)
+    index = search.IvfGemmIndex(db, SearchConfig(index="ivfgemm", nlist=12, nprobe=3))
+    res = KnnIndex(db, SearchConfig(index="ivfgemm", nlist=12, nprobe=3)).search(q, 4)
+    probes = index.centroids.search(q, 3)[1]
+    for i in range(len(q)):
+        allowed = np.concatenate([index.lists[c] for c in probes[i]])
+        if len(allowed) < 4:
+            continue
+        sims = db[allowed] @ q[i]
+        best = allowed[np.lexsort((allowed, -sims.astype(np.float64)))[:4]]
+        assert res.ids[i].tolist() == best.tolist()
+    assert knn_recall(res, knn(q, db, 4)) > 0.8
+
+
+def test_small_topk_matches_argsort():
+    rng = np.random.default_rng(11)
+    sims = rng.normal(size=(40, 30)).astype(np.float32)
+    before = sims.copy()
+    for m in (1, 3, 5, 20):
+        top = search._small_topk(sims, m)
+        assert np.array_equal(sims, before)  # restored
+        for row, cols in zip(sims, top, strict=True):
+            assert sorted(row[cols].tolist()) == sorted(np.sort(row)[-m:].tolist())

@@ -58,6 +58,7 @@ import numpy as np
 
 from xfer_tasks.retrieval.search import (
     KnnIndex,
+    KnnResult,
     SearchConfig,
     as_embedding_matrix,
     check_same_dim,
@@ -71,7 +72,11 @@ METRIC_KEYS = ("f1", "precision", "recall", "threshold")
 
 @dataclass(frozen=True, eq=False)
 class BitextSide:
-    """One language side of a BUCC split: sentence ids, texts and their embeddings (row i)."""
+    """One language side of a BUCC split: sentence ids, texts and their embeddings (row i).
+
+    ``emb`` is kept as float32, or as float16 when given float16 (half the memory at BUCC
+    scale; mining normalises a float32 copy of it).
+    """
 
     ids: Sequence[str]
     texts: Sequence[str]
@@ -86,7 +91,7 @@ class BitextSide:
             raise ValueError(f"{self.name}: empty side (no sentences)")
         if len(ids) != len(texts):
             raise ValueError(f"{self.name}: {len(ids)} ids but {len(texts)} texts")
-        emb = as_embedding_matrix(self.emb, f"{self.name} embeddings")
+        emb = as_embedding_matrix(self.emb, f"{self.name} embeddings", keep_float16=True)
         if emb.shape[0] != len(ids):
             raise ValueError(f"{self.name}: {len(ids)} sentences but {emb.shape[0]} embedding rows")
         object.__setattr__(self, "emb", emb)
@@ -135,7 +140,9 @@ def unify_side(side: BitextSide) -> UnifiedSide:
         else:
             last_row[u] = row
     texts = list(first)
-    emb = l2_normalize(side.emb[np.asarray(last_row)])
+    rows = np.asarray(last_row)
+    no_duplicates = len(rows) == side.emb.shape[0]  # then rows == arange(n): skip a copy
+    emb = l2_normalize(side.emb if no_duplicates else side.emb[rows])
     text_to_id: dict[str, str] = {}
     repeated: set[str] = set()
     for sid, text in zip(side.ids, side.texts, strict=True):
@@ -165,7 +172,7 @@ def _best_candidates(
     """(best candidate index in y, its score) for every row of x (``score_candidates``)."""
     best = np.empty(x.shape[0], np.int64)
     score = np.empty(x.shape[0], np.float64)
-    block = 65536
+    block = 16384
     for s in range(0, x.shape[0], block):
         b_ids = ids[s : s + block]
         cos = exact_inner_products(x[s : s + block], y, b_ids)
@@ -179,14 +186,23 @@ def _best_candidates(
     return best, score
 
 
-def mine_candidates(
+@dataclass(frozen=True)
+class MiningResult:
+    """What :func:`mine` found: the scored candidates and the two kNN lists behind them."""
+
+    candidates: dict[tuple[str, str], float]  # (src_id, trg_id) -> score, acceptance order
+    forward: KnnResult  # each unique src text's k nearest unique trg texts
+    backward: KnnResult  # each unique trg text's k nearest unique src texts
+
+
+def mine(
     split: BuccSplit,
     k: int = 4,
     margin: str = "ratio",
     config: SearchConfig | None = None,
     candidate_floor: float | None = 0.0,
-) -> dict[tuple[str, str], float]:
-    """Steps 1-7: ``{(src_id, trg_id): margin score}`` in acceptance order (decreasing score)."""
+) -> MiningResult:
+    """Steps 1-7 of the module docstring for one split."""
     if margin not in MARGINS:
         raise ValueError(f"margin must be one of {MARGINS}, got {margin!r}")
     if k < 1:
@@ -227,7 +243,18 @@ def mine_candidates(
             continue
         key = (s_id, t_id)
         candidates[key] = max(value, candidates.get(key, value))
-    return candidates
+    return MiningResult(candidates, fwd, bwd)
+
+
+def mine_candidates(
+    split: BuccSplit,
+    k: int = 4,
+    margin: str = "ratio",
+    config: SearchConfig | None = None,
+    candidate_floor: float | None = 0.0,
+) -> dict[tuple[str, str], float]:
+    """Steps 1-7: ``{(src_id, trg_id): margin score}`` in acceptance order (decreasing score)."""
+    return mine(split, k, margin, config, candidate_floor).candidates
 
 
 def _prf(n_correct: int, n_extracted: int, n_gold: int) -> tuple[float, float, float]:
