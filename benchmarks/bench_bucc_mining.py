@@ -51,16 +51,16 @@ def ivf_lists(n: int) -> int:
     return int(2 ** round(np.log2(3 * np.sqrt(n))))
 
 
-def config_for(name: str, n: int) -> SearchConfig:
+def config_for(name: str, n: int, nprobe: int = 12) -> SearchConfig:
     nlist = ivf_lists(n)
     train = min(n, 24 * nlist)
     configs = {
         "exact": SearchConfig(),
-        "ivfgemm": SearchConfig(index="ivfgemm", nlist=nlist, nprobe=12, train_size=train),
-        "ivf": SearchConfig(index="ivf", nlist=nlist, nprobe=12, train_size=train),
-        "ivf16": SearchConfig(index="ivf", storage="float16", nlist=nlist, nprobe=12, train_size=train),
+        "ivfgemm": SearchConfig(index="ivfgemm", nlist=nlist, nprobe=nprobe, train_size=train),
+        "ivf": SearchConfig(index="ivf", nlist=nlist, nprobe=nprobe, train_size=train),
+        "ivf16": SearchConfig(index="ivf", storage="float16", nlist=nlist, nprobe=nprobe, train_size=train),
         "hnsw": SearchConfig(index="hnsw", hnsw_m=16, ef_construction=40, ef_search=64),
-        "ivfpq": SearchConfig(index="ivfpq", nlist=nlist, nprobe=12, train_size=max(train, 10000), refine=4),
+        "ivfpq": SearchConfig(index="ivfpq", nlist=nlist, nprobe=nprobe, train_size=max(train, 10000), refine=4),
     }
     if name not in configs:
         raise SystemExit(f"unknown config {name!r}; choose from {sorted(configs)}")
@@ -121,7 +121,7 @@ def exact_topk_sample(queries: np.ndarray, database: np.ndarray, rows: np.ndarra
 
 def worker(spec: dict) -> dict:
     n, dim, name = spec["n"], spec["dim"], spec["config"]
-    config = config_for(name, n)
+    config = config_for(name, n, spec.get("nprobe", 12))
     dtype = np.float16 if spec["input_dtype"] == "float16" else np.float32
     src, trg, gold_rows = synthetic_split(n, dim, spec["seed"], dtype)
     split = BuccSplit(
@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exact-max", type=int, default=100000, help="skip exact above this size")
     parser.add_argument("--input-dtype", choices=("float32", "float16"), default="float32")
     parser.add_argument("--recall-sample", type=int, default=2000)
+    parser.add_argument("--nprobe", type=int, default=12, help="IVF lists probed per query")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--row-timeout", type=int, default=1200)
     parser.add_argument("--no-append", action="store_true")
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                     if name == "exact" and n > args.exact_max:
                         continue
                     spec = {"n": n, "dim": dim, "config": name, "seed": args.seed, "exact_dir": exact_dir,
-                            "input_dtype": args.input_dtype, "recall_sample": args.recall_sample}  # fmt: skip
+                            "input_dtype": args.input_dtype, "recall_sample": args.recall_sample,
+                            "nprobe": args.nprobe}  # fmt: skip
                     res = run_row(spec, args.row_timeout)
                     print(json.dumps(res), flush=True)
                     if name == "exact" and "error" not in res:
