@@ -20,17 +20,19 @@ from train_official_files import write_multinli_jsonl
 from xfer_tasks.train.checkpoint_io import CHECKPOINT_MARKER, is_complete
 
 
-def _config(tmp_path: Path, tiny_lm: Path) -> Path:
-    # length-grouped batches: 12 steps, a checkpoint every 3 (the sampler must resume exactly too)
-    data = tiny_config(tiny_lm, ["mnli"], total=48, batch=4, save_steps=3, batching="group_by_length")
+def _config(tmp_path: Path, tiny_lm: Path, batching: str) -> Path:
+    # about 12 steps, a checkpoint every 3; the batch sampler must resume exactly too
+    batch = 4 if batching == "group_by_length" else 1  # packed: a batch is one row of ~3 examples
+    data = tiny_config(tiny_lm, ["mnli"], total=48, batch=batch, save_steps=3, batching=batching)
     data["data_dir"] = str(tmp_path / "data")
     return write_config(tmp_path / "run.yaml", data)
 
 
 @pytest.mark.slow
-def test_sigkill_then_restart_matches_uninterrupted_run(tmp_path, tiny_lm):
+@pytest.mark.parametrize("batching", ["group_by_length", "packed"])
+def test_sigkill_then_restart_matches_uninterrupted_run(tmp_path, tiny_lm, batching):
     write_multinli_jsonl(tmp_path / "data", n=60)
-    config = _config(tmp_path, tiny_lm)
+    config = _config(tmp_path, tiny_lm, batching)
     env = subprocess_env()
 
     reference = tmp_path / "reference"
