@@ -94,7 +94,8 @@ def test_max_length_truncates(tiny_hflm):
 
 
 def test_auto_batch_size_halves_on_out_of_memory(tiny_hflm, monkeypatch):
-    reference, _ = embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(batch_size=4), progress=False)
+    many = [f"{text} ({i})" for i in range(4) for text in TEXTS]  # 20 distinct sentences
+    reference, _ = embed_texts(tiny_hflm, many, EmbedSpec(batch_size=4), progress=False)
     monkeypatch.setattr(tiny_hflm, "batch_size_per_gpu", "auto")
     monkeypatch.setattr(tiny_hflm, "max_batch_size", 16)
     assert resolve_batch_size(tiny_hflm, EmbedSpec()) == (16, True)
@@ -109,12 +110,12 @@ def test_auto_batch_size_halves_on_out_of_memory(tiny_hflm, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(backbone, "forward", forward)
-    got, _ = embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(), progress=False)
+    got, _ = embed_texts(tiny_hflm, many, EmbedSpec(), progress=False)
     assert seen == [16, 8, 4, 4, 4, 4, 4]  # 16 and 8 fail, then 20 texts in batches of 4
     np.testing.assert_allclose(got, reference, rtol=1e-5, atol=1e-6)
     # a fixed batch size does not hide the error
     with pytest.raises(torch.OutOfMemoryError):
-        embed_texts(tiny_hflm, TEXTS * 4, EmbedSpec(batch_size=8), progress=False)
+        embed_texts(tiny_hflm, many, EmbedSpec(batch_size=8), progress=False)
 
 
 def test_requests_dedupe_and_keep_order(tiny_hflm):
@@ -210,3 +211,13 @@ def test_peft_adapter_is_kept_in_the_backbone(tiny_model):
         via_full = adapted(ids, output_hidden_states=True).hidden_states[-1]
     torch.testing.assert_close(via_backbone, via_full)
     assert not torch.allclose(via_backbone, before)  # the adapter changes the embedding
+
+
+def test_identically_tokenized_texts_get_identical_vectors(minilm_hflm):
+    # MiniLM's English vocabulary maps these Kazakh words to [UNK]: same token ids
+    a, b = "Өтінемін, көмектесінізші.", "Рақмет, жақсы."
+    tok = minilm_hflm.tokenizer
+    assert tok(a)["input_ids"] == tok(b)["input_ids"]
+    filler = ["A much longer English sentence that sorts into the first batch alone."] * 3
+    vectors, _ = embed_texts(minilm_hflm, [a, *filler, b], EmbedSpec(batch_size=2), progress=False)
+    np.testing.assert_array_equal(vectors[0], vectors[4])  # an exact tie, not float noise

@@ -6,7 +6,8 @@ share answers. Embeddings therefore get their own SQLite file next to lm-eval's
 (``<use_cache>_rank<R>.db`` -> ``<use_cache>_rank<R>.xfer_embed.sqlite``), and each vector's
 key is::
 
-    sha256(json([MODEL_FINGERPRINT, {"layer", "pooling", "max_length"}, resolved_precision, text]))
+    sha256(json([EMBED_CODE_VERSION, MODEL_FINGERPRINT, {"layer", "pooling", "max_length"},
+                 resolved_precision, text]))
 
 where MODEL_FINGERPRINT (:func:`model_fingerprint`) is the sha256 of
 
@@ -42,6 +43,8 @@ from xfer_tasks.harness.vectors import Embedding
 
 log = logging.getLogger(__name__)
 
+# Bumped whenever the embedding computation changes, so old cached vectors are not reused.
+EMBED_CODE_VERSION = "xfer-embed-2"
 FULL_HASH_LIMIT_BYTES = 256 * 1024 * 1024
 SAMPLED_ELEMENTS_PER_TENSOR = 65536
 _FINGERPRINT_ATTR = "_xfer_model_fingerprint"
@@ -111,7 +114,10 @@ def embed_cache_path(cache_db: str | Path) -> Path:
 
 
 def request_key(fingerprint: str, spec: EmbedSpec, precision: str, text: str) -> str:
-    material = json.dumps([fingerprint, spec.cache_identity(), precision, text], ensure_ascii=False)
+    material = json.dumps(
+        [EMBED_CODE_VERSION, fingerprint, spec.cache_identity(), precision, text],
+        ensure_ascii=False,
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

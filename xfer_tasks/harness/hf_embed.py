@@ -5,8 +5,8 @@ of a ``*ForCausalLM`` / ``*LMHeadModel``, the encoder of an encoder-decoder, the
 model of a PEFT adapter), takes one hidden layer and pools it over the attention mask:
 
 - texts are tokenized once (the tokenizer's own special tokens, truncated to the max length),
-  de-duplicated, sorted by token length (longest first) and cut into batches, right-padded
-  per batch, so little compute goes to padding;
+  de-duplicated by token sequence, sorted by token length (longest first) and cut into
+  batches, right-padded per batch, so little compute goes to padding;
 - ``torch.inference_mode``; on CUDA an fp32 model runs under bf16 autocast (``embed_precision``);
 - only the blocks up to the requested layer run (:class:`LayerReader` stops the forward pass);
 - ``batch_size="auto"`` starts at HFLM's ``max_batch_size`` and halves on out-of-memory;
@@ -256,7 +256,15 @@ def embed_texts(
     batch_size, adaptive = resolve_batch_size(lm, spec)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
-    token_ids = _tokenize(tokenizer, texts, max_length)
+    # Texts that tokenize identically (e.g. different words that all become [UNK]) are
+    # embedded once, so they get bit-identical vectors and retrieval ties stay exact ties
+    # (broken by the lowest index, as the references do), whatever the batching.
+    row_of_ids: dict[tuple[int, ...], int] = {}
+    text_rows = [
+        row_of_ids.setdefault(tuple(ids), len(row_of_ids))
+        for ids in _tokenize(tokenizer, texts, max_length)
+    ]
+    token_ids = [list(ids) for ids in row_of_ids]
     order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
     result: np.ndarray | None = None
     bar = tqdm(
@@ -289,12 +297,13 @@ def embed_texts(
                 continue
             pooled = pool(hidden, mask, spec.pooling).cpu().numpy()
             if result is None:
-                result = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+                result = np.empty((len(token_ids), pooled.shape[1]), dtype=np.float32)
             result[rows] = pooled
             start += len(rows)
             bar.update(len(rows))
     bar.close()
     assert result is not None
+    result = result[np.asarray(text_rows)]
     info = {
         "layer": spec.layer,
         "pooling": spec.pooling,
