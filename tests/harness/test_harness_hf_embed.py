@@ -221,3 +221,16 @@ def test_identically_tokenized_texts_get_identical_vectors(minilm_hflm):
     filler = ["A much longer English sentence that sorts into the first batch alone."] * 3
     vectors, _ = embed_texts(minilm_hflm, [a, *filler, b], EmbedSpec(batch_size=2), progress=False)
     np.testing.assert_array_equal(vectors[0], vectors[4])  # an exact tie, not float noise
+
+
+def test_hflm_wrapping_a_bare_automodel_embeds_the_same(minilm_hflm, minilm_path):
+    """The Python route for encoders without a *ForCausalLM class (DistilBERT, MPNet, ...)."""
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModel
+
+    bare = AutoModel.from_pretrained(minilm_path)
+    lm = HFLM(pretrained=bare, tokenizer=minilm_hflm.tokenizer, batch_size=4)
+    assert backbone_of(lm.model) is bare
+    got, _ = embed_texts(lm, TEXTS, EmbedSpec(), progress=False)
+    want, _ = embed_texts(minilm_hflm, TEXTS, EmbedSpec(), progress=False)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
