@@ -57,6 +57,22 @@ def software() -> dict[str, Any]:
     }
 
 
+def hardware() -> dict[str, Any]:
+    import os
+
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return {
+        "cuda": cuda,
+        "gpu": torch.cuda.get_device_name(0) if cuda else None,
+        "gpu_count": torch.cuda.device_count() if cuda else 0,
+        "processes": int(os.environ.get("WORLD_SIZE", "1")),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+
+
 def build_manifest(
     *,
     config: Any,
@@ -83,6 +99,7 @@ def build_manifest(
         "data_fingerprints": fingerprints,
         "sweep": sweep,
         "software": software(),
+        "hardware": hardware(),
         "config": config.raw,
         "config_file": config.source,
     }

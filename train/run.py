@@ -128,6 +128,11 @@ def _run_phase(
     return info
 
 
+def _has_progress(work: Path) -> bool:
+    """Whether an interrupted run saved anything worth resuming (a Trainer checkpoint or a phase)."""
+    return any(work.glob("phase-*/trainer/checkpoint-*")) or any(work.glob("phase-*/final"))
+
+
 def _barrier() -> None:
     try:
         from accelerate import PartialState
@@ -160,7 +165,7 @@ def train_checkpoint(
         if run_file.is_file():
             previous = json.loads(run_file.read_text())
             if previous.get("config_fingerprint") != fingerprint:
-                if not overwrite:
+                if not overwrite and _has_progress(work):
                     raise ConfigChangedError(
                         f"{work} holds an interrupted run of a different config; "
                         "pass --overwrite to discard it and start again"

@@ -128,6 +128,7 @@ def test_checkpoint_is_a_plain_hf_folder_with_manifest_and_card(real_run, tiny_l
     assert realised["commonsenseqa"]["available"] == 1221
     assert all(fp[0].startswith("sha256:") for fp in m["data_fingerprints"].values())
     assert m["software"]["xfer_tasks"] and m["software"]["transformers"] and "commit" in m["software"]["git"]
+    assert m["hardware"]["processes"] == 1 and "cuda" in m["hardware"]
     card = (real_run / "README.md").read_text()
     assert card.startswith("---\nbase_model:") and "| commonsenseqa | multiple_choice | 1221 |" in card
 
@@ -157,7 +158,7 @@ def test_overwrite_replaces_and_changed_config_is_not_resumed(tiny_lm, tmp_path)
     assert is_complete(out) and (out / "model.safetensors").read_bytes() != first
     # an interrupted run of another config is not silently resumed
     work = tmp_path / "ck2.work"
-    work.mkdir()
+    (work / "phase-0-intermediate" / "trainer" / "checkpoint-3").mkdir(parents=True)
     (work / "run.json").write_text(json.dumps({"config_fingerprint": "other"}))
     with pytest.raises(ConfigChangedError, match="different config"):
         train_checkpoint(parse_config(data, "c"), tmp_path / "ck2")
@@ -233,3 +234,19 @@ def test_target_phase_follows_the_intermediate_phase(tiny_lm, shared_data, tmp_p
     assert target["metrics"]["examples"] == 8 and list(target["mixture_realised"]) == ["mnli"]
     assert target["metrics"]["global_step"] == -(-target["metrics"]["packed_rows"] // 4)
     AutoModelForCausalLM.from_pretrained(out)
+
+
+def test_token_budget_end_to_end(tiny_lm, tmp_path):
+    write_multinli_jsonl(tmp_path / "data", n=40)
+    data = tiny_config(tiny_lm, ["mnli"], batch=4)
+    data.update(data_dir=str(tmp_path / "data"), budget={"kind": "tokens", "total": 600})
+    out = train_checkpoint(parse_config(data, "tokens"), tmp_path / "ck")
+    phase = json.loads((out / "xfer_manifest.json").read_text())["phases"][0]
+    realised = phase["mixture_realised"]["mnli"]
+    from xfer_tasks.train.pool import load_task
+
+    tok = load_tokenizer(str(tiny_lm))
+    examples = load_task("mnli", "train", tmp_path / "data").examples
+    longest = max(len(encode_pair(tok, e.prompt, e.answer, 128)["input_ids"]) for e in examples)
+    assert 600 <= realised["tokens"] < 600 + longest  # stops at the first example past the share
+    assert phase["metrics"]["tokens_per_epoch"] == realised["tokens"]  # what was trained on
