@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .budget import BudgetSpec
 from .checkpoint_io import (
     MANIFEST,
     check_output,
@@ -93,9 +94,13 @@ def _run_phase(
         def length_of(example):  # noqa: F811 - tokens the model will see for this example
             return len(encode_pair(tokenizer, example.prompt, example.answer, max_len)["input_ids"])
 
-    pool = build_pool(
-        tasks, phase.mixture, phase.budget, int(phase.training["seed"]), _effective_batch(phase), length_of
-    )
+    budget, pool_note = phase.budget, None
+    if budget.kind == "steps" and config.kind == "causal" and phase.training["batching"] == "packed":
+        # a packed batch is rows of up to max_seq_length tokens: fill steps x batch rows
+        total = int(budget.total) * _effective_batch(phase) * int(config.model["max_seq_length"])
+        budget = BudgetSpec("tokens", total=total, epochs=budget.epochs)
+        pool_note = f"steps budget with packed rows: pool drawn as {total} tokens (steps x batch x max_seq_length)"
+    pool = build_pool(tasks, phase.mixture, budget, int(phase.training["seed"]), _effective_batch(phase), length_of)
     staged = phase_dir / f"final.tmp-{os.getpid()}"
     if is_main:
         remove_stale_staging(final)
@@ -118,6 +123,7 @@ def _run_phase(
         "initialised_from": init_from if index == 0 else f"phase {index - 1} output",
         "mixture_realised": pool.stats,
         "total_examples": len(pool.examples),
+        "pool_note": pool_note,
         "metrics": metrics,
     }
     if is_main:

@@ -250,3 +250,14 @@ def test_token_budget_end_to_end(tiny_lm, tmp_path):
     longest = max(len(encode_pair(tok, e.prompt, e.answer, 128)["input_ids"]) for e in examples)
     assert 600 <= realised["tokens"] < 600 + longest  # stops at the first example past the share
     assert phase["metrics"]["tokens_per_epoch"] == realised["tokens"]  # what was trained on
+
+
+def test_steps_budget_runs_exactly_that_many_steps_with_packed_rows(tiny_lm, tmp_path):
+    write_multinli_jsonl(tmp_path / "data", n=30)
+    data = tiny_config(tiny_lm, ["mnli"], batch=2)
+    data.update(data_dir=str(tmp_path / "data"), budget={"kind": "steps", "total": 5})
+    out = train_checkpoint(parse_config(data, "steps"), tmp_path / "ck")
+    phase = json.loads((out / "xfer_manifest.json").read_text())["phases"][0]
+    assert phase["metrics"]["global_step"] == 5
+    assert phase["metrics"]["packed_rows"] >= 5 * 2  # enough rows for 5 steps of 2 rows, drawn once
+    assert phase["budget"] == {"kind": "steps", "total": 5, "epochs": 1.0} and "packed" in phase["pool_note"]
