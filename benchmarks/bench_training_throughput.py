@@ -261,10 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu-max-len", type=int, default=2048)
     parser.add_argument("--gpu-steps", type=int, default=30)
     parser.add_argument("--peak-tflops", type=float, default=989.0)
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to RESULTS.md")
     args = parser.parse_args(argv)
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(key, "1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.gpu and not torch.cuda.is_available():
         print("--gpu given but no CUDA device is available", file=sys.stderr)
         return 1

@@ -386,7 +386,10 @@ def train_phase(
         tokenizer.save_pretrained(str(save_to))
         before = json.loads(before_file.read_text())["answer_loss"]
         metrics["answer_loss_before"] = before
-        metrics["answer_loss_after"] = answer_loss(unwrapped, probe, probe_collator)
+        if trainer.is_fsdp_enabled:  # sharded parameters: a main-process-only forward would hang
+            metrics["answer_loss_after"] = None
+        else:
+            metrics["answer_loss_after"] = answer_loss(unwrapped, probe, probe_collator)
         metrics["answer_loss_probe_examples"] = len(probe)
         if metrics["train_runtime_s"]:
             metrics["train_tokens_per_s"] = metrics["num_input_tokens_seen"] / metrics["train_runtime_s"]
