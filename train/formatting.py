@@ -159,6 +159,32 @@ def _listify(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def _clean_hellaswag(text: str) -> str:
+    """lm-evaluation-harness's HellaSwag ``preprocess``: drop WikiHow markup like ``[header]``."""
+    text = text.strip().replace(" [title]", ". ")
+    text = re.sub("\\[.*?\\]", "", text)
+    return text.replace("  ", " ")
+
+
+PREPROCESSORS = {"hellaswag": _clean_hellaswag}
+
+
+def preprocess(name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Apply a named text clean-up to every string (and list of strings) except the label."""
+    clean = PREPROCESSORS[name]
+    out = {}
+    for key, value in fields.items():
+        if key == "label":
+            out[key] = value
+        elif isinstance(value, str):
+            out[key] = clean(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[key] = [clean(v) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
 def template_values(task: TaskSpec, fields: dict[str, Any]) -> dict[str, Any]:
     values = dict(fields)
     if task.type == "classification":
@@ -209,6 +235,8 @@ def build_examples(
         except DroppedRecord as drop:
             dropped[drop.args[0]] += 1
             continue
+        if task.preprocess:
+            fields = preprocess(task.preprocess, fields)
         prompt, answer = render(task, fields, where)
         examples.append(Example(task.name, task.type, fields, prompt, answer))
     return examples, dropped

@@ -25,6 +25,7 @@ Schema (every key is checked; errors name the file and the field)::
     label_map: {"0": entailment, ...}   # raw label value -> class name (classification) or index
     drop_labels: ["-", "-1"]          # raw label values whose records are dropped (and counted)
     filter: {field: id, startswith: english}   # optional: keep only matching raw records
+    preprocess: hellaswag             # optional named text clean-up (formatting.PREPROCESSORS)
     labels: [entailment, neutral, contradiction]   # classification / tagging class names
     inputs: [premise, hypothesis]     # classification: the one or two text fields (encoders)
     verbalizer: {entailment: "yes", ...}           # classification: class -> answer word
@@ -65,6 +66,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 _TOP_KEYS = {
     "name", "type", "description", "citation", "components", "hub", "local", "fields",
     "label_map", "drop_labels", "labels", "inputs", "verbalizer", "template", "filter",
+    "preprocess",
 }  # fmt: skip
 _HUB_KEYS = {"path", "name", "split", "revision", "fields", "label_map", "drop_labels"}
 _LOCAL_KEYS = {
@@ -114,6 +116,7 @@ class TaskSpec:
     template: dict[str, str] = field(default_factory=dict)
     citation: str = ""
     filter: dict[str, str] = field(default_factory=dict)
+    preprocess: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML, for the manifest
 
     @property
@@ -267,6 +270,9 @@ def parse_task_spec(data: Any, where: str) -> TaskSpec:
         or set(filt) - {"field", "startswith", "equals"}
     ):
         raise _fail(where, "filter", "expected {field: PATH, startswith: STR} or {field: PATH, equals: STR}")
+    pre = data.get("preprocess")
+    if pre is not None and pre not in ("hellaswag",):
+        raise _fail(where, "preprocess", "expected one of ['hellaswag']")
     return TaskSpec(
         name=data["name"],
         type=ttype,
@@ -281,6 +287,7 @@ def parse_task_spec(data: Any, where: str) -> TaskSpec:
         template={str(k): str(v) for k, v in template.items()},
         citation=str(data.get("citation", "")).strip(),
         filter={str(k): str(v) for k, v in filt.items()},
+        preprocess=pre,
         raw=data,
     )
 

@@ -3,6 +3,8 @@ files become the expected (prompt, answer) pairs, and bad input fails with a one
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from train_official_files import (
     write_ccg_auto,
@@ -239,3 +241,18 @@ def test_bad_task_yaml_names_the_field(patch, field):
 def test_unknown_task_name_lists_the_shipped_ones():
     with pytest.raises(TaskSpecError, match="unknown task 'mnlii'.*mnli"):
         load_task_spec("mnlii")
+
+
+def test_hellaswag_clean_up_matches_lm_eval(tmp_path):
+    from lm_eval.tasks.hellaswag.utils import preprocess as lm_eval_preprocess
+
+    (tmp_path / "hellaswag").mkdir()
+    record = {
+        "activity_label": "Home and Garden", "ctx": "[header] How to plant a tree [title] Dig a hole.  [step] Water it",
+        "endings": ["[substeps] then wait. ", " and sing [title] loudly"], "label": 1,
+    }  # fmt: skip
+    (tmp_path / "hellaswag" / "hellaswag_train.jsonl").write_text(json.dumps(record) + "\n")
+    (example,) = load_task("hellaswag", "train", tmp_path).examples
+    assert example.prompt == lm_eval_preprocess("Home and Garden: " + record["ctx"])
+    assert example.fields["choices"] == [lm_eval_preprocess(e) for e in record["endings"]]
+    assert example.answer == " " + lm_eval_preprocess(record["endings"][1])
