@@ -129,3 +129,17 @@ def test_lm_eval_scores_a_sweep_checkpoint(sweep_dir, shared_data, tmp_path):
     (results_file,) = out.rglob("results_*.json")
     results = json.loads(results_file.read_text())["results"]["xfer_xnli_en"]
     assert 0.0 <= results["acc,none"] <= 1.0
+
+
+def test_dry_run_lists_point_states(sweep_dir, tiny_lm, shared_data, tmp_path, capsys):
+    config = _sweep_config(tmp_path, tiny_lm, shared_data, k=[0, 1, 2, 3])
+    partial = sweep_dir.parent / "partial"
+    (partial / "k03-seed0.work").mkdir(parents=True)
+    for p in sweep_dir.glob("k0[012]-seed0"):
+        (partial / p.name).symlink_to(p, target_is_directory=True)
+    assert sweep_main(["--config", str(config), "--output-dir", str(partial), "--dry-run"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    assert [(name, state) for name, state, _ in lines] == [
+        ("k00-seed0", "complete"), ("k01-seed0", "complete"), ("k02-seed0", "complete"), ("k03-seed0", "partial"),
+    ]  # fmt: skip
+    assert lines[3][2] == "commonsenseqa,squad,anli"
