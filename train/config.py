@@ -165,7 +165,12 @@ def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
         if not isinstance(target, dict) or set(target) - _PHASE_KEYS:
             raise _err(where, "target_phase", f"expected a mapping with keys {sorted(_PHASE_KEYS)}")
         phases.append(
-            _phase("target", target, deep_merge(training, target.get("training") or {}), where)
+            _phase(
+                "target",
+                {"split": data.get("split", "train"), **target},  # the run's split unless given
+                deep_merge(training, target.get("training") or {}),
+                where,
+            )
         )
     return RunConfig(
         model=model,
