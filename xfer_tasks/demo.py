@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,6 +98,23 @@ def lm_eval_command(checkpoint: Path, tasks: list[str], output: Path) -> list[st
     ]  # fmt: skip
 
 
+def _run_lm_eval_cli(arguments: list[str]) -> None:
+    """Run the ``lm_eval`` command line in this process (the same code path, no new interpreter)."""
+    from lm_eval.__main__ import cli_evaluate
+
+    saved = sys.argv
+    sys.argv = ["lm_eval", *arguments]
+    try:
+        cli_evaluate()
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            raise SystemExit(
+                f"xfer demo: lm_eval failed (exit {stop.code}): lm_eval {' '.join(arguments)}"
+            ) from stop
+    finally:
+        sys.argv = saved
+
+
 def _evaluate(checkpoint: Path, tasks: list[str], results_root: Path) -> Path:
     output = results_root / checkpoint.name
     if any(output.glob("**/results_*.json")):
@@ -106,15 +122,9 @@ def _evaluate(checkpoint: Path, tasks: list[str], results_root: Path) -> Path:
         return output
     partial = output.with_name(output.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    env = _offline_env() | {"XFER_DATA_DIR": str(DEMO_DATA / "eval")}
     command = lm_eval_command(checkpoint, tasks, partial)
-    _say(f"{checkpoint.name}: lm_eval on {len(tasks)} tasks")
-    done = subprocess.run(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    if done.returncode != 0:
-        sys.stdout.write(done.stdout[-4000:])
-        raise SystemExit(f"xfer demo: lm_eval failed on {checkpoint} (exit {done.returncode})")
+    _say(f"{checkpoint.name}: {' '.join(command[:5])} ... ({len(tasks)} tasks)")
+    _run_lm_eval_cli(command[1:])
     partial.rename(output)  # only a finished evaluation gets the final name
     return output
 
@@ -180,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     os.environ.update(_offline_env())
+    os.environ["XFER_DATA_DIR"] = str(DEMO_DATA / "eval")  # the evaluation data the demo ships
     started = time.monotonic()
     _say(f"smoke-scale demo in {out} (resumes if interrupted)")
 
