@@ -52,6 +52,9 @@ def ivf_lists(n: int) -> int:
 
 
 def config_for(name: str, n: int, nprobe: int = 12) -> SearchConfig:
+    """A named configuration; ``name:P`` overrides the IVF ``nprobe`` (e.g. ``ivfgemm:48``)."""
+    name, _, probe = name.partition(":")
+    nprobe = int(probe) if probe else nprobe
     nlist = ivf_lists(n)
     train = min(n, 24 * nlist)
     configs = {
@@ -102,7 +105,7 @@ def synthetic_split(n: int, dim: int, seed: int, dtype=np.float32, gold_rate: fl
     n_gold = int(gold_rate * n)
     src_rows = rng.choice(n, n_gold, replace=False)
     trg_rows = rng.choice(n, n_gold, replace=False)
-    strength = rng.uniform(0.6, 2.4, size=(n_gold, 1)).astype(np.float32) / np.float32(np.sqrt(dim))
+    strength = rng.uniform(0.6, 3.6, size=(n_gold, 1)).astype(np.float32) / np.float32(np.sqrt(dim))
     noise = rng.standard_normal((n_gold, dim), dtype=np.float32) * strength
     trg[trg_rows] = (src[src_rows].astype(np.float32) + noise).astype(dtype)
     return src, trg, list(zip(src_rows.tolist(), trg_rows.tolist(), strict=True))
@@ -111,11 +114,11 @@ def synthetic_split(n: int, dim: int, seed: int, dtype=np.float32, gold_rate: fl
 def exact_topk_sample(queries: np.ndarray, database: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """Exact top-k ids (lowest index on ties) of ``queries[rows]`` by blockwise matmul."""
     out = np.empty((len(rows), k), np.int64)
-    for s in range(0, len(rows), 256):
-        sims = queries[rows[s : s + 256]] @ database.T
+    for s in range(0, len(rows), 64):
+        sims = queries[rows[s : s + 64]] @ database.T
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(sims, part, 1), axis=1, kind="stable")
-        out[s : s + 256] = np.take_along_axis(part, order, 1)
+        out[s : s + 64] = np.take_along_axis(part, order, 1)
     return out
 
 

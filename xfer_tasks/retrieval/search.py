@@ -482,6 +482,11 @@ def _search_ivfgemm(
     n = queries.shape[0]
     sims = np.empty((n, k), np.float32)
     ids = np.empty((n, k), np.int64)
+    # Every block re-reads each list's rows and pays a python step per list, so blocks are
+    # made large: ~1024 queries per list on average, at most 262144 queries (the results
+    # stay small: nprobe * (k+1) per query).
+    per_list = 1024 * index.nlist // max(1, min(config.nprobe, index.nlist))
+    config = replace(config, query_block=max(config.query_block, min(per_list, 262144)))
     for start in _query_blocks(n, config, k):
         block = queries[start : start + config.query_block]
         b_sims, b_ids = index.search_block(block, fetch)
