@@ -304,9 +304,39 @@ def bucc_metrics(
     """Mine both splits, tune the threshold on ``sample``'s gold, score ``test`` (keys:
     ``f1``, ``precision``, ``recall``, ``threshold``). ``search_opts`` are
     :class:`~xfer_tasks.retrieval.search.SearchConfig` fields (default exact ``IndexFlatIP``)."""
+    return bucc_extraction(sample, test, k, margin, candidate_floor, **search_opts).metrics()
+
+
+@dataclass(frozen=True)
+class BuccExtraction:
+    """What :func:`bucc_metrics` scores: the pairs extracted from the test split at the
+    threshold tuned on the sample split, the test gold and the test split's src ids.
+    :mod:`xfer_tasks.retrieval.bootstrap` resamples the src sentences of this."""
+
+    extracted: list[tuple[str, str]]
+    gold: set[tuple[str, str]]
+    src_ids: list[str]
+    threshold: float
+
+    def metrics(self) -> dict[str, float]:
+        """``f1``, ``precision``, ``recall`` (step 9) and ``threshold`` (step 8)."""
+        return {**score_extraction(self.extracted, self.gold), "threshold": float(self.threshold)}
+
+
+def bucc_extraction(
+    sample: BuccSplit,
+    test: BuccSplit,
+    k: int = 4,
+    margin: str = "ratio",
+    candidate_floor: float | None = 0.0,
+    **search_opts: Any,
+) -> BuccExtraction:
+    """Steps 1-9 for both splits (same options as :func:`bucc_metrics`, which is
+    ``bucc_extraction(...).metrics()``)."""
     config = SearchConfig.from_options(search_opts)
     sample_candidates = mine_candidates(sample, k, margin, config, candidate_floor)
     threshold = tune_threshold(sample_candidates, sample.gold)
     test_candidates = mine_candidates(test, k, margin, config, candidate_floor)
-    scores = score_extraction(extract(test_candidates, threshold), test.gold)
-    return {**scores, "threshold": float(threshold)}
+    return BuccExtraction(
+        extract(test_candidates, threshold), set(test.gold), list(test.src.ids), float(threshold)
+    )

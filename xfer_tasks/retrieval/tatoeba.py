@@ -36,6 +36,7 @@ an error in every implementation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -128,20 +129,42 @@ def nearest_neighbours(
     return en2xx, xx2en
 
 
+@dataclass(frozen=True)
+class TatoebaPredictions:
+    """The per-query top-1 results behind :func:`tatoeba_metrics` (row i's gold is row i).
+
+    ``en2xx[i]``: the foreign row English row i retrieved; ``xx2en[i]``: the English row
+    foreign row i retrieved. :mod:`xfer_tasks.retrieval.bootstrap` resamples these.
+    """
+
+    en2xx: np.ndarray
+    xx2en: np.ndarray
+
+    def metrics(self) -> dict[str, float]:
+        """The five metrics of the module docstring from these predictions."""
+        gold = np.arange(self.en2xx.shape[0])
+        precision, recall, f1 = weighted_prf_of_index_predictions(self.xx2en)
+        return {
+            "acc_en2xx": float(np.mean(self.en2xx == gold)),
+            "acc_xx2en": float(np.mean(self.xx2en == gold)),
+            "f1_xx2en": f1,
+            "precision_xx2en": precision,
+            "recall_xx2en": recall,
+        }
+
+
+def tatoeba_predictions(xx_emb: Any, en_emb: Any, **search_opts: Any) -> TatoebaPredictions:
+    """The top-1 neighbour of every query in both directions (same options as
+    :func:`tatoeba_metrics`, which is ``tatoeba_predictions(...).metrics()``)."""
+    config = SearchConfig.from_options(search_opts)
+    en2xx, xx2en = nearest_neighbours(xx_emb, en_emb, config)
+    return TatoebaPredictions(np.asarray(en2xx, np.int64), np.asarray(xx2en, np.int64))
+
+
 def tatoeba_metrics(xx_emb: Any, en_emb: Any, **search_opts: Any) -> dict[str, float]:
     """XTREME ``acc_en2xx`` and MTEB ``acc/precision/recall/f1_xx2en`` (see module docstring).
 
     ``search_opts`` are :class:`~xfer_tasks.retrieval.search.SearchConfig` fields (default:
     exact float32 ``IndexFlatIP``), or ``search=SearchConfig(...)``.
     """
-    config = SearchConfig.from_options(search_opts)
-    en2xx, xx2en = nearest_neighbours(xx_emb, en_emb, config)
-    gold = np.arange(en2xx.shape[0])
-    precision, recall, f1 = weighted_prf_of_index_predictions(xx2en)
-    return {
-        "acc_en2xx": float(np.mean(en2xx == gold)),
-        "acc_xx2en": float(np.mean(xx2en == gold)),
-        "f1_xx2en": f1,
-        "precision_xx2en": precision,
-        "recall_xx2en": recall,
-    }
+    return tatoeba_predictions(xx_emb, en_emb, **search_opts).metrics()
