@@ -12,6 +12,10 @@ import sys
 # name -> (module, one-line help). The module defines ``main(argv: list[str]) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tasks-path": ("xfer_tasks.cli", "print the folder to pass to lm_eval --include_path"),
+    "check-data": (
+        "xfer_tasks.data.preflight",
+        "check the data of lm_eval --tasks before loading a model",
+    ),
     "train": ("xfer_tasks.train.cli_train", "train one intermediate-task checkpoint from a config"),
     "sweep": ("xfer_tasks.train.cli_sweep", "train the task-count scaling sweep from a config"),
     "tiny-model": ("xfer_tasks.train.tiny_model", "build a tiny random causal LM (offline)"),

@@ -5,7 +5,8 @@ wrapper that wants the data error first (``xfer`` commands, batch scripts) calls
 :func:`check_task_data` with the ``--tasks`` names and the metadata it will pass to
 lm-eval: it resolves group names to their language tasks and runs each loader once,
 raising the loader's own :class:`~xfer_tasks.data.DataMissingError` or ``DataFormatError``.
-Names of other families (BUCC, Tatoeba, lm-eval's own tasks) are left alone.
+Names of other families (lm-eval's own tasks) are left alone. ``xfer check-data`` is the
+command-line front of this module.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xfer_tasks import catalog
-from xfer_tasks.data import global_mmlu, m_mmlu, mmlu, mmmlu, tydiqa, xnli
+from xfer_tasks.data import bucc, global_mmlu, m_mmlu, mmlu, mmmlu, tatoeba, tydiqa, xnli
 
 LOADERS: dict[str, Callable[..., Any]] = {
     catalog.XNLI.name: xnli.load_task_data,
@@ -23,6 +24,8 @@ LOADERS: dict[str, Callable[..., Any]] = {
     catalog.GLOBAL_MMLU.name: global_mmlu.load_task_data,
     catalog.M_MMLU.name: m_mmlu.load_task_data,
     catalog.MMLU_EN.name: mmlu.load_task_data,
+    catalog.TATOEBA.name: tatoeba.load_task_data,
+    catalog.BUCC.name: bucc.load_task_data,
 }
 
 
@@ -35,11 +38,16 @@ def language_tasks(names: Iterable[str]) -> list[tuple[str, str]]:
             continue
         for benchmark_name in LOADERS:
             benchmark = catalog.benchmark_by_name(benchmark_name)
+            every_language = dict.fromkeys(benchmark.languages)
+            for group_languages in benchmark.extra_groups.values():
+                every_language.update(dict.fromkeys(group_languages))
             if name == benchmark_name:
                 found += [(benchmark_name, lang) for lang in benchmark.languages]
+            elif name in benchmark.extra_groups:
+                found += [(benchmark_name, lang) for lang in benchmark.extra_groups[name]]
             elif (
                 name.startswith(benchmark_name + "_")
-                and name[len(benchmark_name) + 1 :] in benchmark.languages
+                and name[len(benchmark_name) + 1 :] in every_language
             ):
                 found.append((benchmark_name, name[len(benchmark_name) + 1 :]))
     return list(dict.fromkeys(found))
@@ -51,3 +59,39 @@ def check_task_data(names: Iterable[str], metadata: Mapping[str, Any] | None = N
     for benchmark_name, lang in tasks:
         LOADERS[benchmark_name](lang, dict(metadata or {}))
     return len(tasks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``xfer check-data --tasks ...``: fail fast, before a long lm_eval run loads a model."""
+    import argparse
+    import json
+    import sys
+
+    from xfer_tasks.data import METADATA_KEY, DataFormatError, DataMissingError
+
+    parser = argparse.ArgumentParser(
+        prog="xfer check-data",
+        description="Load the data of the given lm_eval --tasks (groups or single tasks) once and "
+        "report the first problem, without loading any model. Takes the same --metadata.",
+    )
+    parser.add_argument("--tasks", required=True, help="comma-separated, as for lm_eval --tasks")
+    parser.add_argument("--metadata", default="{}", help="JSON, as for lm_eval --metadata")
+    parser.add_argument("--data-dir", help="local data root (default: $XFER_DATA_DIR)")
+    args = parser.parse_args(argv)
+    try:
+        metadata = json.loads(args.metadata)
+    except json.JSONDecodeError as err:
+        print(f"xfer check-data: --metadata is not valid JSON: {err}", file=sys.stderr)
+        return 2
+    if args.data_dir:
+        metadata[METADATA_KEY] = args.data_dir
+    names = [n.strip() for n in args.tasks.split(",") if n.strip()]
+    try:
+        checked = check_task_data(names, metadata)
+    except (DataMissingError, DataFormatError, ValueError) as err:
+        print(f"xfer check-data: {err}", file=sys.stderr)
+        return 2
+    unknown = [n for n in names if not language_tasks([n])]
+    note = f"; not xfer tasks, not checked: {', '.join(unknown)}" if unknown else ""
+    print(f"xfer check-data: data found for {checked} task(s){note}")
+    return 0

@@ -24,8 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from xfer_tasks.catalog import BUCC
-from xfer_tasks.data import DataMissingError
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
 from xfer_tasks.harness.vectors import Embedding
 
@@ -87,22 +85,12 @@ class BuccTask(EmbeddingRetrievalTask):
         return code
 
     def load_docs(self) -> list[dict[str, Any]]:
-        from xfer_tasks.data._source import local_folder
-        from xfer_tasks.retrieval.loaders import load_bucc_split
+        from xfer_tasks.data.bucc import load_task_data
 
-        lang = self.language
-        folder, exists = local_folder(BUCC.local_subdir, self.metadata)
-        if not exists:
-            raise DataMissingError(
-                f"bucc2018 {lang}-en",
-                BUCC.hub_id,
-                folder,
-                "the LASER/XTREME protocol needs the official sample and training files with "
-                "sentence ids; the Hub copy has neither, so it is not used",
-            )
         lists: list[list[dict[str, Any]]] = []
-        for split in SPLITS:
-            src_ids, src_texts, trg_ids, trg_texts, gold = load_bucc_split(folder, lang, split)
+        for split, (src_ids, src_texts, trg_ids, trg_texts, gold) in load_task_data(
+            self.language, self.metadata
+        ).items():
             partners: dict[str, list[str]] = {}
             for s, t in sorted(gold):
                 partners.setdefault(s, []).append(t)

@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from xfer_tasks.catalog import TATOEBA
-from xfer_tasks.data import DataFormatError
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
 from xfer_tasks.harness.vectors import Embedding
 
@@ -52,19 +50,9 @@ def load_tatoeba_sentences(
     code: str, metadata: Mapping[str, Any] | None
 ) -> tuple[list[str], list[str]]:
     """``(foreign lines, English lines)`` of pair ``<code>-eng``: local LASER files, else the Hub."""
-    from xfer_tasks.data._source import load_hub_split, local_folder
-    from xfer_tasks.retrieval.loaders import load_tatoeba_pair
+    from xfer_tasks.data.tatoeba import load_task_data
 
-    folder, exists = local_folder(TATOEBA.local_subdir, metadata)
-    if exists:
-        return load_tatoeba_pair(folder, code)
-    rows = load_hub_split(f"tatoeba {code}-eng", TATOEBA.hub_id, f"{code}-eng", "test", folder)
-    for n, row in enumerate(rows):
-        if not isinstance(row.get("sentence1"), str) or not isinstance(row.get("sentence2"), str):
-            raise DataFormatError(
-                f"{TATOEBA.hub_id} {code}-eng test row {n}: expected string fields sentence1 (foreign) and sentence2 (English)"
-            )
-    return [r["sentence1"] for r in rows], [r["sentence2"] for r in rows]
+    return load_task_data(code, metadata)
 
 
 class TatoebaTask(EmbeddingRetrievalTask):

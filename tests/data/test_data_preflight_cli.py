@@ -1,0 +1,59 @@
+"""``xfer check-data``: the data of a task list is checked without any model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xfer_tasks import cli
+from xfer_tasks.catalog import TATOEBA, TATOEBA_ALL
+from xfer_tasks.data.preflight import language_tasks
+
+DEMO_EVAL = Path(__file__).resolve().parents[2] / "xfer_tasks" / "demo_data" / "eval"
+
+
+def test_group_names_expand_to_their_languages():
+    assert len(language_tasks(["xfer_tatoeba"])) == len(TATOEBA.languages) == 36
+    assert len(language_tasks(["xfer_tatoeba_all"])) == len(TATOEBA_ALL) == 112
+    assert language_tasks(["xfer_tatoeba_afr"]) == [
+        ("xfer_tatoeba", "afr")
+    ]  # not an XTREME language
+    assert language_tasks(["xfer_bucc"]) == [
+        ("xfer_bucc", lang) for lang in ("de", "fr", "ru", "zh")
+    ]
+    assert language_tasks(["lambada", "xfer_tatoeba_xyz"]) == []
+
+
+def test_check_data_passes_on_complete_local_data(capsys):
+    code = cli.main(
+        ["check-data", "--tasks", "xfer_bucc_de,xfer_tatoeba_deu,xfer_xnli_de,lambada",
+         "--data-dir", str(DEMO_EVAL), "--metadata", '{"xnli_split": "validation"}']
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "data found for 3 task(s)" in out and "not checked: lambada" in out
+
+
+def test_check_data_names_the_missing_dataset(capsys, tmp_path):
+    (tmp_path / "tatoeba").mkdir()
+    code = cli.main(["check-data", "--tasks", "xfer_bucc_ru", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "bucc2018 ru-en" in err and "mteb/bucc-bitext-mining" in err and str(tmp_path) in err
+
+
+def test_check_data_reports_a_malformed_file(capsys, tmp_path):
+    folder = tmp_path / "tatoeba"
+    folder.mkdir()
+    (folder / "tatoeba.deu-eng.deu").write_text("eins\nzwei\n", encoding="utf-8")
+    (folder / "tatoeba.deu-eng.eng").write_text("one\n", encoding="utf-8")
+    assert cli.main(["check-data", "--tasks", "xfer_tatoeba_deu", "--data-dir", str(tmp_path)]) == 2
+    assert "tatoeba.deu-eng" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["{not json", "[1, 2"])
+def test_check_data_bad_metadata(capsys, bad):
+    assert cli.main(["check-data", "--tasks", "xfer_xnli_de", "--metadata", bad]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
