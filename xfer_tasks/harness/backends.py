@@ -10,6 +10,9 @@ has such a method. :func:`install` adds, explicitly:
   (``--use_cache``; keyed by a model fingerprint, see that module);
 - ``LM.xfer_embed``        -> raises :class:`UnsupportedBackendError` for every other backend.
 
+It also installs :mod:`xfer_tasks.harness.stderr_hook`, so the retrieval tasks' bootstrap
+standard errors reach the results file instead of ``N/A``.
+
 Subclasses of HFLM inherit the HF method; any class that defines its own ``xfer_embed`` keeps it.
 """
 
@@ -29,12 +32,15 @@ def unsupported_xfer_embed(self: Any, requests: Any) -> list:
 
 
 def install() -> None:
-    """Install the three methods (idempotent)."""
+    """Install the three methods and the stderr hook (idempotent)."""
     from lm_eval.api.model import LM, CachingLM
     from lm_eval.models.huggingface import HFLM
 
+    from xfer_tasks.harness import stderr_hook
     from xfer_tasks.harness.embed_cache import caching_xfer_embed
     from xfer_tasks.harness.hf_embed import hflm_xfer_embed
+
+    stderr_hook.install()
 
     if "xfer_embed" not in LM.__dict__:
         LM.xfer_embed = unsupported_xfer_embed

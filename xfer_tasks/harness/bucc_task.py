@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
 SPLITS = ("sample", "training")
@@ -75,6 +75,8 @@ def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any
 class BuccTask(EmbeddingRetrievalTask):
     METRICS = ("f1", "precision", "recall", "threshold")
     HIGHER_IS_BETTER = {"f1": True, "precision": True, "recall": True, "threshold": None}
+    # bootstrap over test-split source sentences, threshold held fixed; none for the threshold
+    STDERR_METRICS = ("f1", "precision", "recall")
 
     @property
     def language(self) -> str:
@@ -164,9 +166,14 @@ class BuccTask(EmbeddingRetrievalTask):
             src=sides["src"], trg=sides["trg"], gold=gold, name=f"{self.task_name} {split}"
         )
 
-    def compute_scores(self, items: Sequence[BuccSentence]) -> dict[str, float]:
-        from xfer_tasks.retrieval import bucc_metrics
+    def compute_scores(self, items: Sequence[BuccSentence]) -> PoolScores:
+        from xfer_tasks.retrieval.bootstrap import bucc_bootstrap_stderr
+        from xfer_tasks.retrieval.bucc import bucc_extraction
 
         sample = self.build_split("sample", items)
         test = self.build_split("training", items)
-        return bucc_metrics(sample, test, **self.search_options)
+        found = bucc_extraction(sample, test, **self.search_options)
+        return PoolScores(
+            found.metrics(),
+            lambda iters: bucc_bootstrap_stderr(found.src_ids, found.extracted, found.gold, iters),
+        )

@@ -9,7 +9,12 @@ A retrieval score is a property of the whole candidate pool, not a mean over doc
   0 in data-parallel runs (``gather_object``), then calls each metric's aggregation once;
 - the aggregation rebuilds the embedding matrices and calls the retrieval library; all metrics
   of a task share one computation, memoised on a content key (hash of the item keys and the
-  vector bytes), so e.g. BUCC mines once for f1, precision, recall and threshold.
+  vector bytes), so e.g. BUCC mines once for f1, precision, recall and threshold;
+- standard errors: the aggregation of every metric in ``STDERR_METRICS`` carries an
+  ``xfer_stderr(items, bootstrap_iters)`` attribute, which the hook installed by
+  :mod:`xfer_tasks.harness.stderr_hook` hands to lm-eval as that metric's stderr function. It
+  bootstraps the memoised per-query results (:mod:`xfer_tasks.retrieval.bootstrap`) without
+  searching again; ``--bootstrap_iters 0`` disables it, other metrics stay ``N/A``.
 
 The class is an ``lm_eval.api.task.Task`` (not ``ConfigurableTask``, whose constructor only
 accepts lm-eval's four output types); YAMLs reach it with ``class: !function utils.<Class>``.
@@ -20,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -38,13 +43,25 @@ REQUEST_TYPE = "xfer_embed"
 _TASK_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TaskConfig)}
 
 
+@dataclasses.dataclass(frozen=True)
+class PoolScores:
+    """What ``compute_scores`` returns for one candidate pool: every metric's value, and the
+    bootstrap standard errors as a function of the number of replicates (``None``: no
+    stderr for any metric). ``bootstrap(iters)`` must use the same retrieval results as
+    ``scores`` (the subclasses close over them), so the two cannot diverge."""
+
+    scores: Mapping[str, float]
+    bootstrap: Callable[[int], Mapping[str, float]] | None = None
+
+
 class EmbeddingRetrievalTask(Task):
-    """Base class: subclasses define ``METRICS``, ``load_docs``, ``doc_sentences``,
-    ``make_item`` and ``compute_scores``."""
+    """Base class: subclasses define ``METRICS`` (and ``STDERR_METRICS``, those with a
+    bootstrap stderr), ``load_docs``, ``doc_sentences``, ``make_item`` and ``compute_scores``."""
 
     VERSION: int | str = 1
     OUTPUT_TYPE = REQUEST_TYPE
     METRICS: tuple[str, ...] = ()
+    STDERR_METRICS: tuple[str, ...] = ()
     HIGHER_IS_BETTER: Mapping[str, bool | None] = {}
 
     def __init__(self, config: Mapping[str, Any] | None = None, **_ignored: Any) -> None:
@@ -68,7 +85,8 @@ class EmbeddingRetrievalTask(Task):
         self._instances: list[Instance] | None = None
         self._filters = [build_filter_ensemble("none", [["take_first", None]])]
         self.fewshot_rnd = None
-        self._scores: dict[str, dict[str, float]] = {}
+        self._pool: tuple[str, PoolScores] | None = None  # (content key, scores): latest pool
+        self._stderrs: dict[int, Mapping[str, float]] = {}  # iters -> stderrs of that pool
         self._embedding_info: dict[str, Any] | None = None
         # Load (and validate) the data now: a missing dataset fails before any inference.
         self._docs: list[dict[str, Any]] = self.load_docs()
@@ -93,7 +111,8 @@ class EmbeddingRetrievalTask(Task):
     def item_vectors(self, item: Any) -> Sequence[Embedding]:
         raise NotImplementedError
 
-    def compute_scores(self, items: Sequence[Any]) -> dict[str, float]:
+    def compute_scores(self, items: Sequence[Any]) -> PoolScores:
+        """All metrics of the pool (one retrieval run) and their bootstrap."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ lm-eval Task API
@@ -168,7 +187,13 @@ class EmbeddingRetrievalTask(Task):
         return dict.fromkeys(self.METRICS, item)
 
     def aggregation(self) -> dict[str, Any]:
-        return {metric: partial(self._aggregate, metric) for metric in self.METRICS}
+        functions = {}
+        for metric in self.METRICS:
+            function = partial(self._aggregate, metric)
+            if metric in self.STDERR_METRICS:
+                function.xfer_stderr = partial(self._bootstrap_stderr, metric)  # type: ignore[attr-defined]
+            functions[metric] = function
+        return functions
 
     def higher_is_better(self) -> dict[str, bool | None]:
         return {metric: self.HIGHER_IS_BETTER.get(metric, True) for metric in self.METRICS}
@@ -181,13 +206,32 @@ class EmbeddingRetrievalTask(Task):
                 digest.update(emb.vector.tobytes())
         return digest.hexdigest()
 
-    def _aggregate(self, metric: str, items: Sequence[Any]) -> float:
+    def _pool_scores(self, items: Sequence[Any]) -> PoolScores:
         key = self._content_key(items)
-        if key not in self._scores:
+        if self._pool is None or self._pool[0] != key:
             first = self.item_vectors(items[0])[0]
             self._embedding_info = first.describe()
-            self._scores = {key: self.compute_scores(items)}  # keep only the latest pool
-        return float(self._scores[key][metric])
+            self._pool = (key, self.compute_scores(items))  # keep only the latest pool
+            self._stderrs = {}
+        return self._pool[1]
+
+    def _aggregate(self, metric: str, items: Sequence[Any]) -> float:
+        return float(self._pool_scores(items).scores[metric])
+
+    def _bootstrap_stderr(self, metric: str, items: Sequence[Any], bootstrap_iters: int) -> float:
+        """``metric``'s bootstrap stderr with ``effective_iters(bootstrap_iters)`` replicates
+        (memoised per pool and replicate count; lm-eval asks once per metric)."""
+        from xfer_tasks.retrieval.bootstrap import effective_iters
+
+        iters = effective_iters(bootstrap_iters)
+        if iters == 0:
+            raise ValueError(f"{self.task_name}: bootstrap stderr requested with 0 iterations")
+        pool = self._pool_scores(items)
+        if pool.bootstrap is None:
+            raise TypeError(f"{self.task_name}: compute_scores gave no bootstrap for {metric}")
+        if iters not in self._stderrs:
+            self._stderrs[iters] = pool.bootstrap(iters)
+        return float(self._stderrs[iters][metric])
 
     def dump_config(self) -> dict[str, Any]:
         config = self.config.to_dict()

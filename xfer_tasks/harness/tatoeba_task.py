@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
 
@@ -57,6 +57,7 @@ def load_tatoeba_sentences(
 
 class TatoebaTask(EmbeddingRetrievalTask):
     METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en")
+    STDERR_METRICS = METRICS  # bootstrap over aligned pairs (xfer_tasks.retrieval.bootstrap)
 
     @property
     def language(self) -> str:
@@ -88,8 +89,9 @@ class TatoebaTask(EmbeddingRetrievalTask):
     def item_vectors(self, item: TatoebaPair) -> Sequence[Embedding]:
         return (item.xx, item.en)
 
-    def compute_scores(self, items: Sequence[TatoebaPair]) -> dict[str, float]:
-        from xfer_tasks.retrieval import tatoeba_metrics
+    def compute_scores(self, items: Sequence[TatoebaPair]) -> PoolScores:
+        from xfer_tasks.retrieval.bootstrap import tatoeba_bootstrap_stderr
+        from xfer_tasks.retrieval.tatoeba import tatoeba_predictions
 
         ordered = sorted(items, key=lambda item: item.index)
         indexes = [item.index for item in ordered]
@@ -97,4 +99,8 @@ class TatoebaTask(EmbeddingRetrievalTask):
             raise ValueError(f"{self.task_name}: a Tatoeba pair was scored twice")
         xx = np.stack([item.xx.vector for item in ordered])
         en = np.stack([item.en.vector for item in ordered])
-        return tatoeba_metrics(xx, en, **self.search_options)
+        predictions = tatoeba_predictions(xx, en, **self.search_options)
+        return PoolScores(
+            predictions.metrics(),
+            lambda iters: tatoeba_bootstrap_stderr(predictions.en2xx, predictions.xx2en, iters),
+        )
