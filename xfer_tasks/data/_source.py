@@ -109,9 +109,13 @@ def to_dataset_dict(splits: Mapping[str, list[dict[str, Any]]], features_from: s
 def optional_split(
     load: Callable[[], list[dict[str, Any]]], dataset: str, what: str
 ) -> list[dict[str, Any]]:
-    """``load()``, or ``[]`` with a warning when its data is missing (malformed data still raises)."""
+    """``load()``, or ``[]`` when its data is missing (malformed data still raises).
+
+    Logged at INFO: a missing few-shot pool only matters with ``--num_fewshot``, and then
+    lm-eval itself stops with "no documents available for sampling".
+    """
     try:
         return load()
     except FileNotFoundError as exc:
-        log.warning("%s: no %s (%s); zero-shot only", dataset, what, exc)
+        log.info("%s: no %s (%s); zero-shot only", dataset, what, exc)
         return []

@@ -7,6 +7,8 @@ Embeddings (and ids/texts) in, a dict of named metrics out; all metrics are frac
 - ``tatoeba``       XTREME Tatoeba accuracy (English queries) + MTEB BitextMining (foreign queries)
 - ``bucc``          LASER/XTREME margin-based bitext mining, threshold tuning, F1
 - ``loaders``       the LASER Tatoeba and official BUCC 2018 file layouts
+- ``bootstrap``     bootstrap standard errors of the Tatoeba and BUCC metrics (resampled queries /
+                    source sentences)
 
 Public API (stable; the harness tasks depend on it):
 
