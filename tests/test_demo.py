@@ -1,0 +1,41 @@
+"""``xfer demo`` (the README's main command) runs end to end offline and resumes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from xfer_tasks import cli
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_then_resumes(tmp_path, capsys):
+    out = tmp_path / "demo"
+    args = ["demo", "--output-dir", str(out), "--seeds", "1", "--train-steps", "2"]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "SMOKE-SCALE" in printed and "xfer sweep --config" in printed
+
+    for sweep, benchmarks in (("causal-lm", {"xfer_xnli", "xfer_tydiqa"}),
+                              ("encoder", {"xfer_tatoeba", "xfer_bucc"})):  # fmt: skip
+        checkpoints = sorted(p.name for p in (out / "checkpoints" / sweep).iterdir() if p.is_dir())
+        assert checkpoints == ["k00-seed0", "k01-seed0", "k02-seed0", "k03-seed0"], checkpoints
+        manifest = json.loads(
+            (out / "checkpoints" / sweep / "k02-seed0" / "xfer_manifest.json").read_text()
+        )
+        assert manifest["k"] == 2 and len(manifest["intermediate_tasks"]) == 2
+        report = out / "report" / sweep
+        assert (report / "report.html").stat().st_size > 0
+        assert (report / "scaling_curve.png").stat().st_size > 0
+        table = json.loads((report / "comparison.json").read_text())
+        assert benchmarks <= {row["benchmark"] for row in table["rows"]}, sweep
+        assert not list((out / "results" / sweep).glob("*.partial"))
+    assert (out / "report" / "index.html").is_file()
+
+    # a second run finds every stage done and only redraws the report
+    assert cli.main(args) == 0
+    again = capsys.readouterr().out
+    assert not re.search(r"k\d\d-seed\d: lm_eval", again)  # no checkpoint was evaluated again
+    assert again.count("results already there") == 8
