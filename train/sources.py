@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from xfer_tasks.data import DataFormatError, DataMissingError, local_data_root
+from xfer_tasks.data.squad_format import iter_squad_questions
 
 from .task_spec import SourceSpec, TaskSpec
 
@@ -101,23 +102,22 @@ def _read_delimited(path: Path, delimiter: str, quoting: str) -> Iterator[dict[s
 
 def _read_squad(path: Path) -> Iterator[dict[str, Any]]:
     with _open_text(path) as fh:
-        data = json.load(fh)
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise DataFormatError(f"{path}: field 'data': expected the SQuAD article list")
-    for article in data["data"]:
-        for paragraph in article.get("paragraphs", []):
-            context = paragraph["context"]
-            for qa in paragraph.get("qas", []):
-                answers = qa.get("answers", [])
-                yield {
-                    "id": qa.get("id"),
-                    "title": article.get("title", ""),
-                    "context": context,
-                    "question": qa["question"],
-                    "answers": [a["text"] for a in answers],
-                    "answer_starts": [int(a["answer_start"]) for a in answers],
-                    "is_impossible": bool(qa.get("is_impossible", False)),
-                }
+        try:
+            data = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
+    for question in iter_squad_questions(data, path):
+        qa = question.qa
+        answers = qa.get("answers", [])
+        yield {
+            "id": qa.get("id"),
+            "title": question.title,
+            "context": question.context,
+            "question": qa["question"],
+            "answers": [a["text"] for a in answers],
+            "answer_starts": [int(a["answer_start"]) for a in answers],
+            "is_impossible": bool(qa.get("is_impossible", False)),
+        }
 
 
 def _read_hellaswag_text(path: Path) -> Iterator[dict[str, Any]]:

@@ -34,6 +34,7 @@ from xfer_tasks.data._source import (
     optional_split,
     to_dataset_dict,
 )
+from xfer_tasks.data.squad_format import iter_squad_questions
 
 DATASET = "TyDiQA-GoldP"
 HUB_CONFIG = "secondary_task"
@@ -57,42 +58,33 @@ def read_squad_json(path: Path, id_prefix: str | None = None) -> list[dict[str, 
         payload = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
-    articles = payload.get("data") if isinstance(payload, dict) else payload
-    if not isinstance(articles, list):
-        raise DataFormatError(
-            f"{path}: expected a top-level 'data' list of articles (SQuAD format)"
-        )
     records = []
-    for a_index, article in enumerate(articles):
-        for p_index, paragraph in enumerate(article.get("paragraphs", [])):
-            where = f"{path}: data[{a_index}].paragraphs[{p_index}]"
-            if "context" not in paragraph or "qas" not in paragraph:
-                raise DataFormatError(f"{where}: expected fields 'context' and 'qas'")
-            for qa in paragraph["qas"]:
-                qid = qa.get("id")
-                if id_prefix is not None and not str(qid).startswith(id_prefix):
-                    continue
-                if not qid or "question" not in qa:
-                    raise DataFormatError(f"{where}: a question lacks 'id' or 'question'")
-                answers = qa.get("answers") or []
-                texts = [ans.get("text", "") for ans in answers]
-                if not texts or not any(text.strip() for text in texts):
-                    raise DataFormatError(
-                        f"{path}: question {qid} has no gold answer text (XTREME's downloaded "
-                        "dev files blank them; use the official GoldP JSON)"
-                    )
-                records.append(
-                    {
-                        "id": str(qid),
-                        "title": article.get("title", ""),
-                        "context": paragraph["context"],
-                        "question": qa["question"],
-                        "answers": {
-                            "text": texts,
-                            "answer_start": [int(ans.get("answer_start", -1)) for ans in answers],
-                        },
-                    }
-                )
+    for question in iter_squad_questions(payload, path):
+        qa = question.qa
+        qid = qa.get("id")
+        if id_prefix is not None and not str(qid).startswith(id_prefix):
+            continue
+        if not qid:
+            raise DataFormatError(f"{question.where}: a question lacks 'id'")
+        answers = qa.get("answers") or []
+        texts = [ans.get("text", "") for ans in answers]
+        if not texts or not any(text.strip() for text in texts):
+            raise DataFormatError(
+                f"{path}: question {qid} has no gold answer text (XTREME's downloaded "
+                "dev files blank them; use the official GoldP JSON)"
+            )
+        records.append(
+            {
+                "id": str(qid),
+                "title": question.title,
+                "context": question.context,
+                "question": qa["question"],
+                "answers": {
+                    "text": texts,
+                    "answer_start": [int(ans.get("answer_start", -1)) for ans in answers],
+                },
+            }
+        )
     return records
 
 
