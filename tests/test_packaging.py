@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -43,11 +44,19 @@ def test_source_checkout_paths():
 
 @pytest.mark.slow
 def test_wheel_contains_task_yamls_train_and_demo_data(tmp_path):
+    # Build from a copy: setuptools writes build/ next to the sources, and files left there by
+    # an earlier build would end up in the wheel and mask a missing one.
+    source = tmp_path / "src"
+    shutil.copytree(
+        REPO, source,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "xfer_demo", "runs"),
+    )  # fmt: skip
+    wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(source)],
         check=True,
-    )
-    (wheel,) = tmp_path.glob("xfer_tasks-*.whl")
+    )  # fmt: skip
+    (wheel,) = wheels.glob("xfer_tasks-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected_yamls = {
         "xfer_tasks/task_yamls/" + str(p.relative_to(REPO / "task_yamls"))
