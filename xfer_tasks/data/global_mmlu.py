@@ -21,13 +21,11 @@ from typing import Any
 from xfer_tasks.catalog import GLOBAL_MMLU
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import (
-    choose_option,
     load_hub_split,
     local_folder,
     missing_local_file,
-    optional_split,
 )
-from xfer_tasks.data.mmlu_common import make_record, task_splits
+from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
 
 DATASET = "Global-MMLU"
 SPLIT_KEY = "global_mmlu_split"
@@ -98,11 +96,7 @@ def load_split(
 
 def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
-    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
-    evaluated = load_split(lang, split, metadata)
-    dev = (
-        evaluated
-        if split == "dev"
-        else optional_split(lambda: load_split(lang, "dev", metadata), DATASET, f"{lang} dev split")
-    )
-    return task_splits(evaluated, dev, metadata, DATASET)
+    return task_data_with_dev(
+        lambda split: load_split(lang, split, metadata),
+        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split",
+    )  # fmt: skip

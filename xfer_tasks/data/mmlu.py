@@ -18,13 +18,11 @@ from typing import Any
 from xfer_tasks.catalog import MMLU_EN
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import (
-    choose_option,
     load_hub_split,
     local_folder,
     missing_local_file,
-    optional_split,
 )
-from xfer_tasks.data.mmlu_common import make_record, task_splits
+from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
 
 DATASET = "MMLU"
 HUB_CONFIG = "all"
@@ -83,11 +81,7 @@ def load_task_data(lang: str = "en", metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
     if lang != "en":
         raise ValueError(f"{DATASET}: only 'en' (this is English MMLU), got {lang!r}")
-    split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
-    evaluated = load_split(split, metadata)
-    dev = (
-        evaluated
-        if split == "dev"
-        else optional_split(lambda: load_split("dev", metadata), DATASET, "dev split")
-    )
-    return task_splits(evaluated, dev, metadata, DATASET)
+    return task_data_with_dev(
+        lambda split: load_split(split, metadata),
+        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, "dev split",
+    )  # fmt: skip

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from xfer_tasks.data import DataFormatError
@@ -140,3 +140,27 @@ def task_splits(
     return to_dataset_dict(
         {"eval": evaluated, "fewshot": dev}, features_from="eval", dataset=dataset
     )
+
+
+def task_data_with_dev(
+    load_split: Callable[[str], list[dict[str, Any]]],
+    metadata: Mapping[str, Any] | None,
+    split_key: str,
+    splits: Mapping[str, str],
+    default_split: str,
+    dataset: str,
+    dev_label: str,
+):
+    """The evaluated split chosen with ``metadata[split_key]`` plus the dev split as the
+    few-shot pool (the evaluated split itself when that is dev; empty when there is none),
+    as :func:`task_splits` returns them."""
+    from xfer_tasks.data._source import choose_option, optional_split
+
+    split = choose_option(metadata, split_key, splits, default_split, dataset)
+    evaluated = load_split(split)
+    dev = (
+        evaluated
+        if split == "dev"
+        else optional_split(lambda: load_split("dev"), dataset, dev_label)
+    )
+    return task_splits(evaluated, dev, metadata, dataset)
