@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,24 @@ def remove_incomplete_checkpoints(run_dir: Path) -> list[Path]:
             shutil.rmtree(child, ignore_errors=True)
             removed.append(child)
     return removed
+
+
+def start_phase(
+    run_dir: Path, state: Any, is_main: bool, before_file: Path, measure_before: Callable[[], Any]
+) -> Path | None:
+    """Prepare ``run_dir`` for a (re)started training phase; returns the checkpoint to resume from.
+
+    The main process drops Trainer checkpoints whose save was killed and records the probe
+    loss before any training once (a restarted run keeps the first measurement, so the
+    before/after comparison spans the whole phase); every rank then waits for it.
+    """
+    if is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        remove_incomplete_checkpoints(run_dir)
+        if not before_file.is_file():
+            write_json_durable(before_file, measure_before())
+    state.wait_for_everyone()
+    return latest_checkpoint(run_dir)
 
 
 def completion_marker_callback():

@@ -33,12 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .checkpoint_io import (
-    completion_marker_callback,
-    latest_checkpoint,
-    remove_incomplete_checkpoints,
-    write_json_durable,
-)
+from .checkpoint_io import completion_marker_callback, start_phase
 from .config import PhaseConfig
 from .formatting import Example
 
@@ -275,13 +270,9 @@ def train_phase(
 
     probe = batches[: min(8, len(batches))]
     before_file = run_dir / "loss_before.json"
-    if is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        remove_incomplete_checkpoints(run_dir)
-        if not before_file.is_file():
-            write_json_durable(before_file, {"loss": mean_loss(model, probe)})
-    state.wait_for_everyone()
-    resume = latest_checkpoint(run_dir)
+    resume = start_phase(
+        run_dir, state, is_main, before_file, lambda: {"loss": mean_loss(model, probe)}
+    )
     trainer = Trainer(
         model=model,
         args=args,

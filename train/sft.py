@@ -40,12 +40,7 @@ from typing import Any
 
 import torch
 
-from .checkpoint_io import (
-    completion_marker_callback,
-    latest_checkpoint,
-    remove_incomplete_checkpoints,
-    write_json_durable,
-)
+from .checkpoint_io import completion_marker_callback, start_phase
 from .config import PhaseConfig
 from .formatting import Example
 
@@ -333,13 +328,10 @@ def train_phase(
     probe = encode_examples(tokenizer, examples[:64], max_length)  # the same examples in every mode
     probe_collator = _DropLength(make_collator("group_by_length", tokenizer, max_length))
     before_file = run_dir / "answer_loss_before.json"
-    if is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        remove_incomplete_checkpoints(run_dir)
-        if not before_file.is_file():
-            write_json_durable(before_file, {"answer_loss": answer_loss(model, probe, probe_collator)})
-    state.wait_for_everyone()
-    resume = latest_checkpoint(run_dir)
+    resume = start_phase(
+        run_dir, state, is_main, before_file,
+        lambda: {"answer_loss": answer_loss(model, probe, probe_collator)},
+    )  # fmt: skip
 
     trainer = Trainer(
         model=model,
