@@ -8,21 +8,15 @@ over the last layer, normalised) on the same Tatoeba lines, scored by
 from __future__ import annotations
 
 import pytest
+from harness_helpers import task_manager
 
 from xfer_tasks.catalog import TATOEBA
-from xfer_tasks.paths import tasks_path
 from xfer_tasks.retrieval import tatoeba_metrics
 from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 
 lm_eval = pytest.importorskip("lm_eval")
 LIMIT = 60
 LANGUAGES = ("deu", "ell")  # Latin and Greek script
-
-
-def _manager(**metadata):
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(tasks_path()), include_defaults=False, metadata=metadata)
 
 
 @pytest.mark.slow  # ~400 MiniLM embeddings on CPU
@@ -32,7 +26,7 @@ def test_minilm_tatoeba_equals_sentence_transformers(minilm_hflm, minilm_path, s
     out = lm_eval.simple_evaluate(
         model=minilm_hflm,
         tasks=[f"xfer_tatoeba_{code}" for code in LANGUAGES],
-        task_manager=_manager(data_dir=str(shared_data)),
+        task_manager=task_manager(data_dir=str(shared_data)),
         limit=LIMIT,
         bootstrap_iters=0,
     )
@@ -57,7 +51,7 @@ def test_minilm_mines_planted_bucc_pairs(minilm_hflm, bucc_root):
     out = lm_eval.simple_evaluate(
         model=minilm_hflm,
         tasks=["xfer_bucc_de"],
-        task_manager=_manager(data_dir=str(bucc_root)),
+        task_manager=task_manager(data_dir=str(bucc_root)),
         bootstrap_iters=0,
     )
     result = out["results"]["xfer_bucc_de"]

@@ -11,31 +11,24 @@ from __future__ import annotations
 import math
 
 import pytest
+from harness_helpers import embedded_bucc_splits, task_manager
 from helpers import synthetic_sentences, write_tatoeba_pair
 
 from xfer_tasks.catalog import TATOEBA
 from xfer_tasks.harness.hf_embed import embed_texts
 from xfer_tasks.harness.spec import EmbedSpec
-from xfer_tasks.paths import tasks_path
-from xfer_tasks.retrieval import BitextSide, BuccSplit
 from xfer_tasks.retrieval.bootstrap import (
     bucc_bootstrap_stderr,
     effective_iters,
     tatoeba_bootstrap_stderr,
 )
 from xfer_tasks.retrieval.bucc import bucc_extraction
-from xfer_tasks.retrieval.loaders import load_bucc_split, load_tatoeba_pair
+from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 from xfer_tasks.retrieval.tatoeba import tatoeba_predictions
 
 lm_eval = pytest.importorskip("lm_eval")
 N_PAIRS = 14
 ITERS = 300
-
-
-def _manager(**metadata):
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(tasks_path()), include_defaults=False, metadata=metadata)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +50,7 @@ def group_run(tiny_hflm, tatoeba_root):
     return lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_tatoeba"],
-        task_manager=_manager(data_dir=str(tatoeba_root)),
+        task_manager=task_manager(data_dir=str(tatoeba_root)),
         bootstrap_iters=ITERS,
     )
 
@@ -96,7 +89,7 @@ def test_stderr_is_deterministic_and_capped(tiny_hflm, tatoeba_root, group_run):
     again = lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_tatoeba_deu"],
-        task_manager=_manager(data_dir=str(tatoeba_root)),
+        task_manager=task_manager(data_dir=str(tatoeba_root)),
         bootstrap_iters=ITERS,
     )["results"]["xfer_tatoeba_deu"]
     first = group_run["results"]["xfer_tatoeba_deu"]
@@ -106,7 +99,7 @@ def test_stderr_is_deterministic_and_capped(tiny_hflm, tatoeba_root, group_run):
     capped = lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_tatoeba_deu"],
-        task_manager=_manager(data_dir=str(tatoeba_root)),
+        task_manager=task_manager(data_dir=str(tatoeba_root)),
     )["results"]["xfer_tatoeba_deu"]
     assert effective_iters(100000) == 1000
     expected = _library_tatoeba_stderr(tiny_hflm, tatoeba_root, "deu", 1000)
@@ -117,7 +110,7 @@ def test_bootstrap_iters_zero_disables_it(tiny_hflm, tatoeba_root):
     out = lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_tatoeba_deu"],
-        task_manager=_manager(data_dir=str(tatoeba_root)),
+        task_manager=task_manager(data_dir=str(tatoeba_root)),
         bootstrap_iters=0,
     )
     result = out["results"]["xfer_tatoeba_deu"]
@@ -129,20 +122,11 @@ def test_bucc_stderr_is_the_library_bootstrap(tiny_hflm, bucc_root):
     out = lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_bucc_de"],
-        task_manager=_manager(data_dir=str(bucc_root)),
+        task_manager=task_manager(data_dir=str(bucc_root)),
         bootstrap_iters=ITERS,
     )
     result = out["results"]["xfer_bucc_de"]
-    splits = {}
-    for split in ("sample", "training"):
-        src_ids, src_texts, trg_ids, trg_texts, gold = load_bucc_split(
-            bucc_root / "bucc2018", "de", split
-        )
-        src_emb, _ = embed_texts(tiny_hflm, src_texts, EmbedSpec(), progress=False)
-        trg_emb, _ = embed_texts(tiny_hflm, trg_texts, EmbedSpec(), progress=False)
-        splits[split] = BuccSplit(
-            BitextSide(src_ids, src_texts, src_emb), BitextSide(trg_ids, trg_texts, trg_emb), gold
-        )
+    splits = embedded_bucc_splits(tiny_hflm, bucc_root, "de")
     found = bucc_extraction(splits["sample"], splits["training"])
     expected = bucc_bootstrap_stderr(found.src_ids, found.extracted, found.gold, ITERS)
     for metric in ("f1", "precision", "recall"):

@@ -14,22 +14,16 @@ import threading
 import numpy as np
 import pytest
 import torch
+from harness_helpers import embedded_bucc_splits, task_manager
 
 from xfer_tasks.catalog import TATOEBA, TATOEBA_ALL
 from xfer_tasks.harness.hf_embed import embed_texts
 from xfer_tasks.harness.spec import EmbedSpec
-from xfer_tasks.paths import tasks_path
-from xfer_tasks.retrieval import BitextSide, BuccSplit, bucc_metrics, tatoeba_metrics
-from xfer_tasks.retrieval.loaders import load_bucc_split, load_tatoeba_pair
+from xfer_tasks.retrieval import bucc_metrics, tatoeba_metrics
+from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 
 lm_eval = pytest.importorskip("lm_eval")
 LIMIT = 25
-
-
-def _manager(**metadata):
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(tasks_path()), include_defaults=False, metadata=metadata)
 
 
 def _numbers_only(value, path="$"):
@@ -48,7 +42,7 @@ def tatoeba_run(tiny_hflm, shared_data):
     return lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_tatoeba_deu", "xfer_tatoeba_cmn"],
-        task_manager=_manager(data_dir=str(shared_data), embed_layer=-2, embed_pooling="last"),
+        task_manager=task_manager(data_dir=str(shared_data), embed_layer=-2, embed_pooling="last"),
         limit=LIMIT,
         log_samples=True,
         bootstrap_iters=0,
@@ -99,7 +93,7 @@ def test_limit_warns_scores_not_comparable(tiny_hflm, shared_data, caplog):
         lm_eval.simple_evaluate(
             model=tiny_hflm,
             tasks=["xfer_tatoeba_afr"],
-            task_manager=_manager(data_dir=str(shared_data)),
+            task_manager=task_manager(data_dir=str(shared_data)),
             limit=3,
             bootstrap_iters=0,
         )
@@ -111,7 +105,7 @@ def test_limit_warns_scores_not_comparable(tiny_hflm, shared_data, caplog):
 
 @pytest.mark.slow  # builds all 112 Tatoeba tasks and runs the 36 XTREME ones
 def test_groups_are_unweighted_means(tiny_hflm, shared_data):
-    manager = _manager(data_dir=str(shared_data))
+    manager = task_manager(data_dir=str(shared_data))
     loaded = manager.load(["xfer_tatoeba_all"])
     assert sorted(loaded["tasks"]) == sorted(f"xfer_tatoeba_{c}" for c in TATOEBA_ALL)
     out = lm_eval.simple_evaluate(
@@ -136,23 +130,14 @@ def test_bucc_mines_once_and_equals_direct_computation(tiny_hflm, bucc_root, mon
     out = lm_eval.simple_evaluate(
         model=tiny_hflm,
         tasks=["xfer_bucc_de"],
-        task_manager=_manager(data_dir=str(bucc_root)),
+        task_manager=task_manager(data_dir=str(bucc_root)),
         bootstrap_iters=0,
     )
     assert calls == [1]  # f1, precision, recall, threshold from one mining run
     result = out["results"]["xfer_bucc_de"]
     assert result["sample_len"] == 2 * (40 + 50)
 
-    splits = {}
-    for split in ("sample", "training"):
-        src_ids, src_texts, trg_ids, trg_texts, gold = load_bucc_split(
-            bucc_root / "bucc2018", "de", split
-        )
-        src_emb, _ = embed_texts(tiny_hflm, src_texts, EmbedSpec(), progress=False)
-        trg_emb, _ = embed_texts(tiny_hflm, trg_texts, EmbedSpec(), progress=False)
-        splits[split] = BuccSplit(
-            BitextSide(src_ids, src_texts, src_emb), BitextSide(trg_ids, trg_texts, trg_emb), gold
-        )
+    splits = embedded_bucc_splits(tiny_hflm, bucc_root, "de")
     expected = bucc_metrics(splits["sample"], splits["training"])
     for metric in ("f1", "precision", "recall", "threshold"):
         assert result[f"{metric},none"] == pytest.approx(expected[metric], abs=1e-12)
@@ -177,7 +162,7 @@ def test_other_backends_get_one_clear_error(bucc_root):
         UnsupportedBackendError, match=r"^xfer retrieval tasks need --model hf; got DummyLM$"
     ):
         lm_eval.simple_evaluate(
-            model=DummyLM(), tasks=["xfer_bucc_de"], task_manager=_manager(data_dir=str(bucc_root))
+            model=DummyLM(), tasks=["xfer_bucc_de"], task_manager=task_manager(data_dir=str(bucc_root))
         )
 
 
@@ -232,10 +217,10 @@ def test_data_parallel_gathers_embeddings_and_scores_once_on_rank0(
     tasks = ["xfer_tatoeba_fra", "xfer_bucc_de"]
     metadata = {"data_dir": str(shared_data)}
     single = evaluate(
-        lm=tiny_hflm, task_dict=_manager(**metadata).load(tasks[:1]), limit=LIMIT, bootstrap_iters=0
+        lm=tiny_hflm, task_dict=task_manager(**metadata).load(tasks[:1]), limit=LIMIT, bootstrap_iters=0
     )
     single_bucc = evaluate(
-        lm=tiny_hflm, task_dict=_manager(data_dir=str(bucc_root)).load(tasks[1:]), bootstrap_iters=0
+        lm=tiny_hflm, task_dict=task_manager(data_dir=str(bucc_root)).load(tasks[1:]), bootstrap_iters=0
     )
 
     world = _ThreadWorld(2)
@@ -259,7 +244,7 @@ def test_data_parallel_gathers_embeddings_and_scores_once_on_rank0(
             world.barrier.abort()
 
     dicts = [
-        (_manager(**metadata).load(tasks[:1]), _manager(data_dir=str(bucc_root)).load(tasks[1:]))
+        (task_manager(**metadata).load(tasks[:1]), task_manager(data_dir=str(bucc_root)).load(tasks[1:]))
         for _ in range(2)
     ]
     threads = [threading.Thread(target=run, args=(r,)) for r in range(2)]
