@@ -27,7 +27,6 @@ import numpy as np
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
-SPLITS = ("sample", "training")
 SIDES = ("src", "trg")
 
 

@@ -46,15 +46,6 @@ class TatoebaPair:
     __str__ = __repr__
 
 
-def load_tatoeba_sentences(
-    code: str, metadata: Mapping[str, Any] | None
-) -> tuple[list[str], list[str]]:
-    """``(foreign lines, English lines)`` of pair ``<code>-eng``: local LASER files, else the Hub."""
-    from xfer_tasks.data.tatoeba import load_task_data
-
-    return load_task_data(code, metadata)
-
-
 class TatoebaTask(EmbeddingRetrievalTask):
     METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en")
     STDERR_METRICS = METRICS  # bootstrap over aligned pairs (xfer_tasks.retrieval.bootstrap)
@@ -68,7 +59,9 @@ class TatoebaTask(EmbeddingRetrievalTask):
         return code
 
     def load_docs(self) -> list[dict[str, Any]]:
-        xx, en = load_tatoeba_sentences(self.language, self.metadata)
+        from xfer_tasks.data.tatoeba import load_task_data
+
+        xx, en = load_task_data(self.language, self.metadata)
         return [
             {"index": i, "lang": self.language, "xx": x, "en": e}
             for i, (x, e) in enumerate(zip(xx, en, strict=True))
