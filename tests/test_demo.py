@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -14,7 +15,9 @@ from xfer_tasks import cli
 def test_demo_end_to_end_then_resumes(tmp_path, capsys):
     out = tmp_path / "demo"
     args = ["demo", "--output-dir", str(out), "--seeds", "1", "--train-steps", "2"]
+    environment = dict(os.environ)
     assert cli.main(args) == 0
+    assert dict(os.environ) == environment  # the demo's XFER_DATA_DIR etc. do not leak
     printed = capsys.readouterr().out
     assert "SMOKE-SCALE" in printed and "xfer sweep --config" in printed
 

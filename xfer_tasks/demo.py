@@ -23,6 +23,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import yaml
 
@@ -35,19 +36,14 @@ LM_EVAL_TASKS = [
 ENCODER_EVAL_TASKS = [
     "xfer_tatoeba_deu", "xfer_tatoeba_fra", "xfer_tatoeba_spa", "xfer_bucc_de", "xfer_bucc_fr",
 ]  # fmt: skip
+# Everything the demo needs is local; set before transformers/datasets are imported.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 # The demo's XNLI files are dev-<lang>.tsv (XTREME layout); real runs report the test split.
 EVAL_METADATA = {"xnli_split": "validation"}
 
 
 def _say(message: str) -> None:
     print(f"[xfer demo] {message}", flush=True)
-
-
-def _offline_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return env
 
 
 def _sweep_config(kind: str, base_model: Path, seeds: list[int], train_steps: int) -> dict:
@@ -189,8 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    os.environ.update(_offline_env())
-    os.environ["XFER_DATA_DIR"] = str(DEMO_DATA / "eval")  # the evaluation data the demo ships
+    demo_env = {
+        **OFFLINE_ENV,
+        "TOKENIZERS_PARALLELISM": os.environ.get("TOKENIZERS_PARALLELISM", "false"),
+        "XFER_DATA_DIR": str(DEMO_DATA / "eval"),  # the evaluation data the demo ships
+    }
+    # Scoped, so a caller in the same process (a test, a notebook) keeps its own environment.
+    with mock.patch.dict(os.environ, demo_env):
+        return _run(args, out)
+
+
+def _run(args: argparse.Namespace, out: Path) -> int:
     started = time.monotonic()
     _say(f"smoke-scale demo in {out} (resumes if interrupted)")
 
