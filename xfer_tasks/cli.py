@@ -20,6 +20,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("xfer_tasks.train.cli_sweep", "train the task-count scaling sweep from a config"),
     "tiny-model": ("xfer_tasks.train.tiny_model", "build a tiny random causal LM (offline)"),
     "compare": ("xfer_tasks.compare.cli_compare", "compare checkpoints' lm-eval results"),
+    "scaling": (
+        "xfer_tasks.compare.cli_scaling",
+        "how scores change with the number of intermediate tasks (the study's answer)",
+    ),
     "regress": ("xfer_tasks.compare.cli_regress", "fail when scores regress against a baseline"),
     "demo": ("xfer_tasks.demo", "smoke-scale end-to-end demo: train, evaluate, compare"),
 }

@@ -13,8 +13,9 @@ from compare_lmeval_writer import write_manifest, write_run
 
 from xfer_tasks.compare import compare_runs, table
 from xfer_tasks.compare.cli_compare import main as compare_main
-from xfer_tasks.compare.plots import ALL_LANGUAGES, scaling_points
-from xfer_tasks.compare.report import HEATMAP_PNG, SCALING_PNG, write_report
+from xfer_tasks.compare.report import FOREST_PNG, HEATMAP_PNG, SCALING_PNG, write_report
+from xfer_tasks.compare.results import assign_labels, load_runs
+from xfer_tasks.compare.scaling import analyze
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # (k, seed) -> per-document XNLI accuracy for de (Germanic), fr (Romance), zh (Sino-Tibetan)
@@ -44,32 +45,37 @@ def _sweep(tmp_path: Path) -> list[Path]:
     return paths
 
 
-def test_scaling_curve_points_from_multi_seed_manifests(tmp_path):
-    comparison = compare_runs(_sweep(tmp_path), bootstrap_iters=100)
-    assert [(r.num_tasks, r.seed) for r in comparison.runs] == list(SWEEP)
-    points = {(p.family, p.k): p for p in scaling_points(comparison)}
-    assert {k for _, k in points} == {0, 1, 3}
-    germanic_k3 = points[("Germanic", 3)]
-    assert germanic_k3.values == (16 / 20, 18 / 20, 17 / 20)
-    assert germanic_k3.mean == pytest.approx(0.85)
-    assert germanic_k3.std == pytest.approx(statistics.stdev([0.8, 0.9, 0.85]))
-    assert germanic_k3.languages == ("de",)
-    everything_k1 = points[(ALL_LANGUAGES, 1)]
+def test_scaling_analysis_from_multi_seed_manifests(tmp_path):
+    runs = load_runs(_sweep(tmp_path))
+    assign_labels(runs)
+    analysis = analyze(runs, permutations=999)
+    trends = {t.languages: t for t in analysis.trends if t.benchmark == "xfer_xnli"}
+    assert set(trends) == {"all", "Germanic", "Romance", "Sino-Tibetan"}
+    germanic = trends["Germanic"]
+    assert germanic.k_values == [0, 1, 3] and germanic.runs_per_k == [2, 2, 3]
+    assert germanic.means[2] == pytest.approx(statistics.fmean([16, 18, 17]) / N_DOCS)
+    everything = trends["all"]
     seed_means = [(13 + 14 + 8) / 60, (15 + 13 + 9) / 60]
-    assert everything_k1.mean == pytest.approx(statistics.fmean(seed_means))
-    assert everything_k1.std == pytest.approx(statistics.stdev(seed_means))
-    assert set(everything_k1.languages) == {"de", "fr", "zh"}
+    assert everything.means[1] == pytest.approx(statistics.fmean(seed_means))
+    assert everything.language_codes == ["de", "fr", "zh"]
+    assert everything.n_runs == 7 and everything.n_seeds == 3
 
 
-def test_html_report_contains_both_plots(tmp_path):
-    comparison = compare_runs(_sweep(tmp_path), bootstrap_iters=100)
-    written = write_report(comparison, tmp_path / "report")
-    for name in (SCALING_PNG, HEATMAP_PNG):
+def test_html_report_leads_with_the_answer_and_has_all_plots(tmp_path):
+    runs = load_runs(_sweep(tmp_path))
+    comparison = compare_runs(runs, bootstrap_iters=100)
+    written = write_report(comparison, tmp_path / "report", analyze(runs, permutations=999))
+    for name in (SCALING_PNG, FOREST_PNG, HEATMAP_PNG):
         assert written[name].read_bytes().startswith(PNG_MAGIC)
         assert written[name].stat().st_size > 5000
     html = written["report.html"].read_text()
-    assert html.count("data:image/png;base64,") == 2
+    assert html.count("data:image/png;base64,") == 3
     assert f'alt="{SCALING_PNG}"' in html and f'alt="{HEATMAP_PNG}"' in html
+    answer = html.index("xfer_xnli acc: ")
+    assert "points per added task" in html[answer : answer + 200]
+    assert answer < html.index(f'alt="{SCALING_PNG}"') < html.index("<h2>Scores</h2>")
+    assert json.loads(written["scaling.json"].read_text())["trends"]
+    assert written["summary.md"].read_text().startswith("# How scores change")
     assert "k0_s1" in html and "xfer_xnli" in html
     assert not list((tmp_path / "report").glob(".*tmp*"))  # no leftover temporary files
 

@@ -1,5 +1,7 @@
 """``xfer compare RESULTS...``: a table per benchmark x language x checkpoint, deltas against a
-baseline with their significance, and an HTML report with the scaling curve and delta heatmap."""
+baseline with their significance, and an HTML report with the delta heatmap. When the runs carry
+k (``xfer_manifest.json``), the scaling analysis (``xfer scaling``) leads the output and
+``--out`` also writes its ``summary.md``, ``scaling.json`` and figures."""
 
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--out", metavar="DIR",
-        help="also write comparison.{md,csv,json}, the PNG plots and report.html to DIR",
+        help="also write comparison.{md,csv,json}, the PNG plots and report.html to DIR (and "
+        "summary.md + scaling.json when the runs carry k)",
     )  # fmt: skip
     parser.add_argument(
         "--bootstrap-iters", type=int, default=stats.DEFAULT_BOOTSTRAP_ITERS,
@@ -61,11 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from xfer_tasks.compare import table
     from xfer_tasks.compare.comparison import compare_runs
-    from xfer_tasks.compare.results import ResultsError
+    from xfer_tasks.compare.results import ResultsError, assign_labels, load_runs
+    from xfer_tasks.compare.scaling import analyze, has_trend
 
     try:
+        runs = load_runs(args.results)
+        assign_labels(runs, args.label)
         comparison = compare_runs(
-            args.results,
+            runs,
             baseline=args.baseline,
             labels=args.label,
             bootstrap_iters=args.bootstrap_iters,
@@ -75,17 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     except ResultsError as err:
         print(f"xfer compare: {err}", file=sys.stderr)
         return 2
-    render = {
-        "terminal": table.to_terminal,
-        "markdown": table.to_markdown,
-        "csv": table.to_csv,
-        "json": table.to_json,
-    }[args.format]
-    sys.stdout.write(render(comparison))
+    analysis = analyze(runs) if has_trend(runs) else None
+    if args.format == "terminal":
+        sys.stdout.write(table.to_terminal(comparison, analysis))
+    elif args.format == "markdown":
+        sys.stdout.write(table.to_markdown(comparison, analysis))
+    else:
+        sys.stdout.write(table.to_csv(comparison) if args.format == "csv" else table.to_json(comparison))
     if args.out:
         from xfer_tasks.compare.report import write_report
 
-        written = write_report(comparison, args.out)
+        written = write_report(comparison, args.out, analysis)
         print(f"wrote {', '.join(sorted(written))} to {args.out}", file=sys.stderr)
     return 0
 

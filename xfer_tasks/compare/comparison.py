@@ -6,9 +6,10 @@ difference to the baseline with its significance), plus XTREME-style average row
 
 - ``<benchmark> / AVG``: the unweighted mean over languages (XTREME, Hu et al. 2020), taken over
   the languages every run has, so all runs are averaged over the same set.
-- ``xfer_xtreme / AVG / score``: the mean over the XTREME benchmarks present of their headline
-  metric's average (XNLI acc, TyDiQA F1, BUCC F1, Tatoeba acc, MMMLU acc), as XTREME's overall
-  score is the mean over its tasks.
+- ``xfer_xtreme / AVG / score``: XTREME's overall score exactly as its ``evaluate.py`` computes
+  it (:mod:`xfer_tasks.compare.xtreme`): the mean over the XTREME tasks present of their score,
+  TyDiQA-GoldP = (EM + F1) / 2, Tatoeba over XTREME's 36 languages. Multilingual MMLU is not an
+  XTREME task: it has its own ``AVG`` rows and never enters this score.
 
 Where each run's standard error comes from (first that applies; labelled in every output):
 ``lm-eval`` (the value in the results file) -> ``bootstrap (samples)`` (bootstrap over the
@@ -16,6 +17,19 @@ per-document values of ``--log_samples`` when the score is their mean) -> ``bino
 (``acc*``/``exact_match`` fractions, sqrt(p(1-p)/n)) -> none. Significance of a delta is a
 paired bootstrap when both runs logged numeric per-document values for the same documents
 (same doc ids and doc hashes), else the normal approximation on the two standard errors.
+Binary per-document metrics (acc, exact_match) with paired samples also get an exact McNemar
+test and the flip counts (right -> wrong, wrong -> right).
+
+Multiplicity: each delta also gets a Benjamini-Hochberg q-value over a stated family
+(:data:`FAMILIES`): every per-language delta of a score metric of every run against the
+baseline in this comparison, or every average-row delta. Stars (``*``) use q < alpha.
+
+Comparability: a run whose task was scored with a different n-shot, ``--limit`` or task version
+than the baseline's is marked ``not comparable`` in that row: no test, no star, and a note.
+
+These tests compare two checkpoints on the same items: they capture item noise, not
+training-seed variance. Whether the number of intermediate tasks matters is answered with the
+training run as the unit by :mod:`xfer_tasks.compare.scaling`.
 """
 
 from __future__ import annotations
@@ -32,17 +46,16 @@ from tqdm import tqdm
 from xfer_tasks.catalog import XTREME_GROUP
 from xfer_tasks.compare import stats
 from xfer_tasks.compare.naming import (
-    headline_metric,
-    is_xtreme_benchmark,
     score_metrics,
     split_task,
 )
 from xfer_tasks.compare.results import (
     ResultsError,
     RunResults,
-    expand_results_paths,
-    load_results,
+    assign_labels,
+    load_runs,
 )
+from xfer_tasks.compare.xtreme import XTREME_BENCHMARKS, XTREME_TASKS
 
 AVERAGE = "AVG"
 XTREME_SCORE = "score"
@@ -51,6 +64,14 @@ LMEVAL = "lm-eval"
 SAMPLES_BOOTSTRAP = "bootstrap (samples)"
 BINOMIAL = "binomial approx."
 _MEAN_OF = "combined: "
+
+PER_LANGUAGE_FAMILY = "per-language"
+AVERAGE_FAMILY = "averages"
+FAMILIES = {
+    PER_LANGUAGE_FAMILY: "every per-language delta of a score metric (all runs vs the baseline, "
+    "all benchmarks in this comparison)",
+    AVERAGE_FAMILY: "every average-row delta (benchmark averages and the XTREME score)",
+}
 
 
 @dataclass
@@ -62,6 +83,13 @@ class Cell:
     stderr_source: str | None
     n: int | None
     test: stats.DeltaTest | None = None  # None for the baseline itself
+    q_value: float | None = None  # Benjamini-Hochberg over the row's family (FAMILIES)
+    mcnemar: stats.McNemar | None = None  # binary per-document metrics with paired samples
+    incomparable: str | None = None  # why this cell cannot be compared with the baseline
+
+    def starred(self, alpha: float) -> bool:
+        """Significant after the multiplicity correction: q < alpha (never when incomparable)."""
+        return self.incomparable is None and self.q_value is not None and self.q_value < alpha
 
 
 @dataclass
@@ -131,24 +159,20 @@ class Comparison:
                         "ci_low": None if test is None else test.ci_low,
                         "ci_high": None if test is None else test.ci_high,
                         "p_value": None if test is None else test.p_value,
-                        "significant": None if test is None else test.significant(self.alpha),
+                        "q_value": cell.q_value,
+                        "significant": None if test is None else cell.starred(self.alpha),
                         "test": None if test is None else test.method,
+                        "mcnemar_p": None if cell.mcnemar is None else cell.mcnemar.p_value,
+                        "right_to_wrong": (
+                            None if cell.mcnemar is None else cell.mcnemar.right_to_wrong
+                        ),
+                        "wrong_to_right": (
+                            None if cell.mcnemar is None else cell.mcnemar.wrong_to_right
+                        ),
+                        "not_comparable": cell.incomparable,
                     }
                 )
         return out
-
-
-def _default_labels(runs: list[RunResults]) -> list[str]:
-    names = []
-    for run in runs:
-        checkpoint = run.checkpoint
-        names.append(Path(checkpoint).name if checkpoint else run.path.parent.name)
-    seen: dict[str, int] = defaultdict(int)
-    labels = []
-    for name in names:
-        seen[name] += 1
-        labels.append(name if names.count(name) == 1 else f"{name}#{seen[name]}")
-    return labels
 
 
 def resolve_stderr(
@@ -193,11 +217,28 @@ def _delta_test(
     cell: Cell,
     iters: int,
     seed: int,
-) -> stats.DeltaTest:
+) -> None:
+    """Set ``cell.test`` (and ``cell.mcnemar`` for paired binary values)."""
     paired = _paired_values(base, other, task, metric)
     if paired is not None and paired[0].size > 1:
-        return stats.paired_bootstrap(paired[0], paired[1], iters, seed)
-    return stats.normal_test(base_cell.value, base_cell.stderr, cell.value, cell.stderr)
+        cell.test = stats.paired_bootstrap(paired[0], paired[1], iters, seed)
+        if stats.is_binary(paired[0]) and stats.is_binary(paired[1]):
+            cell.mcnemar = stats.mcnemar_exact(paired[0], paired[1])
+        return
+    cell.test = stats.normal_test(base_cell.value, base_cell.stderr, cell.value, cell.stderr)
+
+
+def incomparable_reason(base: RunResults, other: RunResults, task: str) -> str | None:
+    """Why ``other``'s score on ``task`` is not comparable with the baseline's, or None."""
+    a, b = base.tasks[task], other.tasks[task]
+    reasons = []
+    if a.num_fewshot != b.num_fewshot:
+        reasons.append(f"n-shot {b.num_fewshot} vs {a.num_fewshot}")
+    if base.limit != other.limit:
+        reasons.append(f"limit {other.limit} vs {base.limit}")
+    if str(a.version) != str(b.version):
+        reasons.append(f"task version {b.version} vs {a.version}")
+    return "; ".join(reasons) + " (baseline)" if reasons else None
 
 
 def _average_cell(cells: list[Cell]) -> Cell:
@@ -209,13 +250,6 @@ def _average_cell(cells: list[Cell]) -> Cell:
     for c in cells:
         sources.update((c.stderr_source or "").removeprefix(_MEAN_OF).split(", "))
     return Cell(value, se, _MEAN_OF + ", ".join(sorted(sources)), None)
-
-
-def _load_runs(paths: list[str | Path]) -> list[RunResults]:
-    runs = [load_results(path) for path in expand_results_paths(paths)]
-    if not runs:
-        raise ResultsError("no results files given")
-    return runs
 
 
 def compare_runs(
@@ -235,18 +269,9 @@ def compare_runs(
     runs = (
         list(paths)  # type: ignore[arg-type]
         if paths and all(isinstance(p, RunResults) for p in paths)
-        else _load_runs(paths)  # type: ignore[arg-type]
+        else load_runs(paths)  # type: ignore[arg-type]
     )
-    if labels:
-        if len(labels) != len(runs):
-            raise ResultsError(f"got {len(labels)} labels for {len(runs)} results files")
-        if len(set(labels)) != len(labels):
-            raise ResultsError(f"labels must be distinct, got {labels}")
-        names = list(labels)
-    else:
-        names = _default_labels(runs)
-    for run, name in zip(runs, names, strict=True):
-        run.label = name
+    assign_labels(runs, labels)
     by_label = {run.label: run for run in runs}
     if baseline is None:
         base = runs[0]
@@ -260,6 +285,7 @@ def compare_runs(
         raise ResultsError(f"baseline {baseline!r} is not one of the runs {list(by_label)}")
 
     notes: list[str] = []
+    incomparable: set[str] = set()
     for run in runs:
         if run.manifest is None:
             notes.append(
@@ -290,14 +316,23 @@ def compare_runs(
         base_cell = row.cells.get(base.label)
         if base_cell is not None:
             for run in runs:
-                if run is not base and run.label in row.cells:
-                    row.cells[run.label].test = _delta_test(
-                        base, run, task, metric, base_cell, row.cells[run.label],
-                        bootstrap_iters, seed,
-                    )  # fmt: skip
+                if run is base or run.label not in row.cells:
+                    continue
+                cell = row.cells[run.label]
+                cell.incomparable = incomparable_reason(base, run, task)
+                if cell.incomparable is None:
+                    _delta_test(base, run, task, metric, base_cell, cell, bootstrap_iters, seed)
+                else:
+                    incomparable.add(f"{run.label} {task}: {cell.incomparable}")
         rows.append(row)
+    if incomparable:
+        notes.append(
+            f"not comparable with the baseline (no test, no star): {len(incomparable)} task(s), "
+            "e.g. " + "; ".join(sorted(incomparable)[:3])
+        )
 
     rows += _average_rows(rows, runs, base, notes)
+    _add_q_values(rows)
     # each benchmark's languages, then its averages; the overall XTREME score last
     rows.sort(key=lambda r: (r.benchmark == XTREME_GROUP, r.benchmark, r.is_average))
     return Comparison(
@@ -325,45 +360,89 @@ def compare_runs(
 def _average_rows(
     rows: list[Row], runs: list[RunResults], base: RunResults, notes: list[str]
 ) -> list[Row]:
-    """XTREME-style averages over languages per benchmark x score metric, then the overall."""
+    """XTREME-style averages over languages per benchmark x score metric, then XTREME's score."""
     by_bench: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in rows:
         by_bench[(row.benchmark, row.metric)].append(row)
     averages: list[Row] = []
-    headline_rows: dict[str, Row] = {}
-    benchmarks = sorted({b for b, _ in by_bench})
-    for benchmark in benchmarks:
+    for benchmark in sorted({b for b, _ in by_bench}):
         reported = sorted({m for b, m in by_bench if b == benchmark})
         for metric in score_metrics(benchmark, reported):
             lang_rows = [r for r in by_bench[(benchmark, metric)] if r.language != "-"]
-            if not lang_rows:
-                continue
-            common = [r for r in lang_rows if all(run.label in r.cells for run in runs)]
+            common = _common_rows(lang_rows, runs)
             if len(common) < len(lang_rows):
                 missing = sorted({r.language for r in lang_rows} - {r.language for r in common})
                 notes.append(
                     f"{benchmark} {metric}: average over the {len(common)} languages every run "
                     f"has; left out {', '.join(missing)}"
                 )
-            if not common:
-                continue
-            if len(lang_rows) == 1:
-                row = common[0]  # one language: its score is the average, no extra row
-            else:
-                row = _mean_row(benchmark, AVERAGE, metric, common, runs, base)
-                averages.append(row)
-            if metric == headline_metric(benchmark, reported) and is_xtreme_benchmark(benchmark):
-                headline_rows[benchmark] = row
-    if headline_rows:
-        overall = _mean_row(
-            XTREME_GROUP, AVERAGE, XTREME_SCORE, list(headline_rows.values()), runs, base
-        )
-        averages.append(overall)
+            # one language: its score is the average, no extra row
+            if common and len(lang_rows) > 1:
+                averages.append(_mean_row(benchmark, AVERAGE, metric, common, runs, base))
+    overall = _xtreme_row(by_bench, runs, base)
+    if overall is not None:
+        row, present = overall
+        averages.append(row)
+        missing = [t for t in XTREME_TASKS if t not in present]
         notes.append(
-            f"{XTREME_GROUP} score: mean over {', '.join(sorted(headline_rows))} of their "
-            "headline metric's language average"
+            f"{XTREME_GROUP} score: XTREME's overall score (evaluate.py) over the XTREME tasks "
+            f"present ({', '.join(present)}; missing: {', '.join(missing) or 'none'}); "
+            "TyDiQA-GoldP counts (EM + F1) / 2; multilingual MMLU is not an XTREME task"
         )
     return averages
+
+
+def _common_rows(rows: list[Row], runs: list[RunResults]) -> list[Row]:
+    return [r for r in rows if all(run.label in r.cells for run in runs)]
+
+
+def _xtreme_row(
+    by_bench: dict[tuple[str, str], list[Row]], runs: list[RunResults], base: RunResults
+) -> tuple[Row, list[str]] | None:
+    """XTREME's overall score (see :mod:`xfer_tasks.compare.xtreme`) as one average row."""
+    components: list[Row] = []
+    present: list[str] = []
+    for benchmark, (task, metrics, languages) in XTREME_BENCHMARKS.items():
+        per_metric = []
+        for metric in metrics:
+            members = [
+                r for r in _common_rows(by_bench.get((benchmark, metric), []), runs)
+                if r.language in languages
+            ]  # fmt: skip
+            per_metric.append({r.language: r for r in members})
+        shared = set.intersection(*(set(m) for m in per_metric)) if per_metric else set()
+        if not shared:
+            continue
+        averages = [
+            _mean_row(benchmark, AVERAGE, metric, [m[lang] for lang in sorted(shared)], runs, base)
+            for metric, m in zip(metrics, per_metric, strict=True)
+        ]
+        components.append(averages[0] if len(averages) == 1 else _em_f1_row(averages, runs, base))
+        present.append(task)
+    if not components:
+        return None
+    order = [t for t in XTREME_TASKS if t in present]
+    row = _mean_row(XTREME_GROUP, AVERAGE, XTREME_SCORE, components, runs, base)
+    return row, order
+
+
+def _em_f1_row(members: list[Row], runs: list[RunResults], base: RunResults) -> Row:
+    """(EM + F1) / 2 of one QA benchmark: the two metrics are computed on the same questions
+    and are positively correlated, so the standard error of their mean is bounded by the mean
+    of their standard errors (Minkowski), which is used: conservative whatever the correlation."""
+    row = Row(members[0].benchmark, AVERAGE, "(exact_match+f1)/2", None)
+    for run in runs:
+        cells = [m.cells[run.label] for m in members]
+        value = sum(c.value for c in cells) / len(cells)
+        stderr = (
+            None if any(c.stderr is None for c in cells)
+            else sum(c.stderr for c in cells) / len(cells)  # type: ignore[misc]
+        )  # fmt: skip
+        row.cells[run.label] = Cell(value, stderr, cells[0].stderr_source, None)
+        tests = [c.test for c in cells]
+        if run is not base and all(t is not None for t in tests):
+            row.cells[run.label].test = stats.combine_correlated(tests)  # type: ignore[arg-type]
+    return row
 
 
 def _mean_row(
@@ -374,8 +453,29 @@ def _mean_row(
     for run in runs:
         row.cells[run.label] = _average_cell([m.cells[run.label] for m in members])
     for run in runs:
-        if run is not base:
-            tests = [m.cells[run.label].test for m in members]
-            if all(t is not None for t in tests):
-                row.cells[run.label].test = stats.combine_independent(tests)  # type: ignore[arg-type]
+        if run is base:
+            continue
+        reasons = {m.cells[run.label].incomparable for m in members} - {None}
+        if reasons:
+            row.cells[run.label].incomparable = sorted(reasons)[0]  # type: ignore[type-var]
+            continue
+        tests = [m.cells[run.label].test for m in members]
+        if all(t is not None for t in tests):
+            row.cells[run.label].test = stats.combine_independent(tests)  # type: ignore[arg-type]
     return row
+
+
+def _add_q_values(rows: list[Row]) -> None:
+    """Benjamini-Hochberg q-values over each family of :data:`FAMILIES`."""
+    families: dict[str, list[Cell]] = defaultdict(list)
+    for row in rows:
+        if not row.is_average and row.metric not in score_metrics(row.benchmark, [row.metric]):
+            continue  # diagnostics (BUCC threshold, precision, recall) are not tested claims
+        family = AVERAGE_FAMILY if row.is_average else PER_LANGUAGE_FAMILY
+        for cell in row.cells.values():
+            if cell.test is not None and cell.test.p_value is not None:
+                families[family].append(cell)
+    for cells in families.values():
+        q_values = stats.benjamini_hochberg([c.test.p_value for c in cells])  # type: ignore[union-attr,misc]
+        for cell, q in zip(cells, q_values, strict=True):
+            cell.q_value = q

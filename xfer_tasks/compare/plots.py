@@ -1,23 +1,24 @@
-"""The two figures of ``xfer compare``: the task-count scaling curve and the delta heatmap.
+"""The figures of ``xfer compare`` / ``xfer scaling``: the answer first, then the detail.
 
-Scaling curve: for each benchmark, the headline metric (XNLI acc, TyDiQA F1, ...) against k, the
-number of intermediate tasks the checkpoint was trained on (the manifest's ``k``). One line
-per language family (the unweighted mean over the family's languages) plus all languages; the
-point at k is the mean over the runs (seeds) with that k, the error bar their sample standard
-deviation (divisor n - 1; no bar with one seed), and each seed is drawn as a faint dot.
-Languages enter only when every run with a known k has them, so all points average the same set.
+Scaling curve (:func:`scaling_figure`): for each benchmark, the headline metric (XNLI acc,
+TyDiQA F1, ...) against k, the number of intermediate tasks. One line per language family plus
+all languages (bold): the mean over the training runs with that k and its 95% confidence band
+(:mod:`xfer_tasks.compare.trend`: the t interval with the within-k spread pooled over k), and
+the fitted least-squares line of the all-languages score, dashed.
 
-Heatmap: for each benchmark, rows are the non-baseline runs, columns the languages, colour the
-headline-metric difference to the baseline (diverging scale centred on 0), ``*`` where p < alpha.
+Slope forest (:func:`slope_forest`): per benchmark, each language's slope per added task with
+its 95% CI, the all-languages slope on top; a vertical line at 0.
+
+Heatmap (:func:`delta_heatmap`): for each benchmark, rows are the non-baseline runs, columns the
+languages, colour the headline-metric difference to the baseline (diverging scale centred on
+0), ``*`` where the Benjamini-Hochberg q < alpha.
 
 matplotlib runs with the Agg backend (no display needed).
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -26,21 +27,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from xfer_tasks.compare.comparison import Comparison, Row  # noqa: E402
-from xfer_tasks.compare.naming import headline_metric, language_family  # noqa: E402
-
-ALL_LANGUAGES = "all languages"
-
-
-@dataclass(frozen=True)
-class ScalingPoint:
-    benchmark: str
-    metric: str
-    family: str
-    k: int
-    mean: float
-    std: float | None  # sample std over seeds; None with one seed
-    values: tuple[float, ...]  # one per run (seed) with this k
-    languages: tuple[str, ...]
+from xfer_tasks.compare.naming import headline_metric  # noqa: E402
+from xfer_tasks.compare.scaling import (  # noqa: E402
+    ALL,
+    ENGLISH,
+    NON_ENGLISH,
+    ScalingAnalysis,
+    Trend,
+)
 
 
 def _headline_rows(comparison: Comparison) -> dict[str, list[Row]]:
@@ -61,78 +55,88 @@ def _headline_rows(comparison: Comparison) -> dict[str, list[Row]]:
     return out
 
 
-def scaling_points(comparison: Comparison) -> list[ScalingPoint]:
-    """The numbers behind the scaling curve (see module doc); empty when no run has a k."""
-    runs = [r for r in comparison.runs if r.num_tasks is not None]
-    if not runs:
-        return []
-    points: list[ScalingPoint] = []
-    for benchmark, rows in _headline_rows(comparison).items():
-        rows = [r for r in rows if all(run.label in r.cells for run in runs)]
-        if not rows:
-            continue
-        families: dict[str, list[Row]] = defaultdict(list)
-        for row in rows:
-            families[language_family(row.language)].append(row)
-        if len(families) == 1:  # one family: its line would be the all-languages line
-            families.clear()
-        families[ALL_LANGUAGES] = rows
-        for family, members in sorted(families.items()):
-            by_k: dict[int, list[float]] = defaultdict(list)
-            for run in runs:
-                score = sum(m.cells[run.label].value for m in members) / len(members)
-                by_k[run.num_tasks].append(score)  # type: ignore[index]
-            for k, values in sorted(by_k.items()):
-                points.append(
-                    ScalingPoint(
-                        benchmark=benchmark,
-                        metric=rows[0].metric,
-                        family=family,
-                        k=k,
-                        mean=statistics.fmean(values),
-                        std=statistics.stdev(values) if len(values) > 1 else None,
-                        values=tuple(values),
-                        languages=tuple(m.language for m in members),
-                    )
-                )
-    return points
+def _band_trends(analysis: ScalingAnalysis) -> dict[str, list[Trend]]:
+    """benchmark -> its family lines and the all-languages line (en/non-en are in the table)."""
+    out: dict[str, list[Trend]] = defaultdict(list)
+    for t in analysis.trends:
+        if t.languages not in (ENGLISH, NON_ENGLISH):
+            out[t.benchmark].append(t)
+    return dict(out)
 
 
-def scaling_figure(comparison: Comparison) -> Figure | None:
-    """Score vs number of intermediate tasks, one panel per benchmark; None without any k."""
-    points = scaling_points(comparison)
-    if not points:
+def scaling_figure(analysis: ScalingAnalysis) -> Figure | None:
+    """Score vs k with 95% CI bands, one panel per benchmark; None without a trend."""
+    panels = _band_trends(analysis)
+    if not panels:
         return None
-    benchmarks = sorted({p.benchmark for p in points})
-    fig, axes = plt.subplots(
-        len(benchmarks), 1, figsize=(7.5, 3.6 * len(benchmarks)), squeeze=False
-    )
-    for ax, benchmark in zip(axes[:, 0], benchmarks, strict=True):
-        mine = [p for p in points if p.benchmark == benchmark]
-        families = sorted({p.family for p in mine}, key=lambda f: (f == ALL_LANGUAGES, f))
-        for family in families:
-            series = sorted((p for p in mine if p.family == family), key=lambda p: p.k)
-            ks = [p.k for p in series]
-            bold = family == ALL_LANGUAGES
-            line = ax.errorbar(
-                ks,
-                [p.mean for p in series],
-                yerr=[p.std or 0.0 for p in series],
-                marker="o",
-                capsize=3,
-                linewidth=2.5 if bold else 1.2,
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, 3.8 * len(panels)), squeeze=False)
+    for ax, (benchmark, trends) in zip(axes[:, 0], sorted(panels.items()), strict=True):
+        for t in sorted(trends, key=lambda t: (t.languages == ALL, t.languages)):
+            bold = t.languages == ALL
+            label = "all languages" if bold else t.languages
+            (line,) = ax.plot(
+                t.k_values, t.means, marker="o", linewidth=2.5 if bold else 1.2,
                 color="black" if bold else None,
-                label=f"{family} ({len(series[0].languages)})",
-            )
-            colour = line[0].get_color()
-            for p in series:
-                ax.scatter([p.k] * len(p.values), p.values, s=10, alpha=0.35, color=colour)
-        ax.set_title(f"{benchmark}: {mine[0].metric} vs number of intermediate tasks")
+                label=f"{label} ({len(t.language_codes)})",
+            )  # fmt: skip
+            if all(v is not None for v in t.ci_low + t.ci_high):
+                ax.fill_between(
+                    t.k_values, t.ci_low, t.ci_high,  # type: ignore[arg-type]
+                    color=line.get_color(), alpha=0.18 if bold else 0.08, linewidth=0,
+                )  # fmt: skip
+            if bold and t.slope_per_task is not None and t.intercept is not None:
+                ax.plot(
+                    t.k_values,
+                    [t.intercept + t.slope_per_task * k for k in t.k_values],
+                    linestyle="--", color="black", linewidth=1, alpha=0.7,
+                    label=f"trend {100 * t.slope_per_task:+.2f} pts/task",
+                )  # fmt: skip
+        metric = trends[0].metric
+        ax.set_title(f"{benchmark}: {metric} vs number of intermediate tasks (95% CI over runs)")
         ax.set_xlabel("intermediate tasks (k)")
-        ax.set_ylabel(mine[0].metric)
-        ax.set_xticks(sorted({p.k for p in mine}))
+        ax.set_ylabel(metric)
+        ax.set_xticks(sorted({k for t in trends for k in t.k_values}))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small", ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def slope_forest(analysis: ScalingAnalysis) -> Figure | None:
+    """Per-language slope per added task with 95% CIs, one panel per benchmark."""
+    by_bench: dict[str, list[Trend]] = defaultdict(list)
+    for t in analysis.language_trends:
+        if t.slope_per_task is not None and t.slope_ci[0] is not None:
+            by_bench[t.benchmark].append(t)
+    if not by_bench:
+        return None
+    overall = {t.benchmark: t for t in analysis.trends if t.languages == ALL}
+    heights = [0.22 * (len(v) + 1) + 1.2 for v in by_bench.values()]
+    fig, axes = plt.subplots(
+        len(by_bench), 1, figsize=(7.0, sum(heights)), squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )  # fmt: skip
+    for ax, (benchmark, trends) in zip(axes[:, 0], sorted(by_bench.items()), strict=True):
+        items = sorted(trends, key=lambda t: t.slope_per_task or 0.0)
+        if benchmark in overall and overall[benchmark].slope_ci[0] is not None:
+            items.append(overall[benchmark])
+        for y, t in enumerate(items):
+            bold = t.languages == ALL
+            ax.errorbar(
+                [100 * t.slope_per_task],  # type: ignore[operator]
+                [y],
+                xerr=[[100 * (t.slope_per_task - t.slope_ci[0])],  # type: ignore[operator]
+                      [100 * (t.slope_ci[1] - t.slope_per_task)]],  # type: ignore[operator]
+                fmt="D" if bold else "o", color="black" if bold else "tab:blue",
+                capsize=2, markersize=5 if bold else 3,
+            )  # fmt: skip
+        ax.axvline(0.0, color="grey", linewidth=1)
+        ax.set_yticks(range(len(items)), [
+            "all languages" if t.languages == ALL else t.languages for t in items
+        ], fontsize=7)  # fmt: skip
+        ax.set_title(f"{benchmark}: {items[0].metric} slope per added task (points, 95% CI)",
+                     fontsize=9)  # fmt: skip
+        ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
@@ -167,14 +171,14 @@ def delta_heatmap(comparison: Comparison) -> Figure | None:
                 cell = row.cells.get(label)
                 if cell is None or cell.test is None:
                     continue
-                star = "*" if cell.test.significant(comparison.alpha) else ""
+                star = "*" if cell.starred(comparison.alpha) else ""
                 text = f"{cell.test.delta:+.3f}{star}" if len(rows) <= 20 else star
                 dark = abs(cell.test.delta) > 0.6 * limit
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")  # fmt: skip
         ax.set_xticks(range(len(rows)), [r.language for r in rows], rotation=90, fontsize=8)
         ax.set_yticks(range(len(others)), others, fontsize=8)
-        ax.set_title(f"{benchmark}: {rows[0].metric} minus {comparison.baseline} (* p < "
+        ax.set_title(f"{benchmark}: {rows[0].metric} minus {comparison.baseline} (* q < "
                      f"{comparison.alpha})", fontsize=9)  # fmt: skip
         fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     fig.tight_layout()

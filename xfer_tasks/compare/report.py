@@ -1,8 +1,11 @@
-"""Write a :class:`Comparison` to a folder: Markdown, CSV, JSON, PNG plots and one HTML report.
+"""Write a :class:`Comparison` (and, for a study, its :class:`ScalingAnalysis`) to a folder.
 
-The HTML file is self-contained (plots embedded as base64 PNG), so it can be attached to a CI
-run or mailed. Every file is written to a temporary name and renamed, so an interrupted run
-never leaves a half-written report.
+Files: ``summary.md`` and ``scaling.json`` (the study's answer, when runs carry k),
+``comparison.{md,csv,json}``, the PNG plots and ``report.html``, which leads with the answer
+(one sentence per benchmark, the scaling curve with CI bands, the per-language slope forest)
+before the per-checkpoint tables. The HTML file is self-contained (plots embedded as base64
+PNG), so it can be attached to a CI run or mailed. Every file is written to a temporary name and
+renamed, so an interrupted run never leaves a half-written report.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import os
 from pathlib import Path
 
@@ -20,9 +24,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from xfer_tasks.compare import plots, table  # noqa: E402
 from xfer_tasks.compare.comparison import Comparison  # noqa: E402
+from xfer_tasks.compare.scaling import (  # noqa: E402
+    ScalingAnalysis,
+    summary_lines,
+    summary_markdown,
+)
 
 SCALING_PNG = "scaling_curve.png"
+FOREST_PNG = "slope_forest.png"
 HEATMAP_PNG = "delta_heatmap.png"
+SUMMARY_MD = "summary.md"
+SCALING_JSON = "scaling.json"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -56,9 +68,12 @@ def _html_table(comparison: Comparison) -> str:
                 text += f" <small>±{cell.stderr:.4f}</small>"
             css = ""
             test = cell.test
-            if test is not None:
-                sig = test.significant(comparison.alpha)
+            if cell.incomparable is not None:
+                text += f"<br><small>not comparable: {html.escape(cell.incomparable)}</small>"
+            elif test is not None:
+                sig = cell.starred(comparison.alpha)
                 p = "" if test.p_value is None else f", p={test.p_value:.3g}"
+                p += "" if cell.q_value is None else f", q={cell.q_value:.3g}"
                 text += f"<br><small>{test.delta:+.4f}{'*' if sig else ''}{p}</small>"
                 if sig:
                     css = ' class="up"' if test.delta > 0 else ' class="down"'
@@ -92,12 +107,38 @@ def _runs_table(comparison: Comparison) -> str:
     )
 
 
-def render_html(comparison: Comparison, images: dict[str, bytes], missing: list[str]) -> str:
-    figures = "".join(
+def _figures(images: dict[str, bytes]) -> str:
+    return "".join(
         f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
         f'{base64.b64encode(data).decode()}"><figcaption>{html.escape(name)}</figcaption></figure>'
         for name, data in images.items()
     )
+
+
+def _answer_html(analysis: ScalingAnalysis | None) -> str:
+    if analysis is None:
+        return ""
+    items = []
+    for line in summary_lines(analysis):
+        if line.startswith("  "):
+            items.append(f"<div class='reading'>{html.escape(line.strip())}</div>")
+        else:
+            items.append(f"<p class='answer'>{html.escape(line)}</p>")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in analysis.notes)
+    return (
+        "<h2>The answer: score vs number of intermediate tasks</h2>" + "".join(items)
+        + f"<ul class='notes'>{notes}</ul>"
+    )  # fmt: skip
+
+
+def render_html(
+    comparison: Comparison,
+    images: dict[str, bytes],
+    missing: list[str],
+    analysis: ScalingAnalysis | None = None,
+) -> str:
+    answer_images = {k: v for k, v in images.items() if k in (SCALING_PNG, FOREST_PNG)}
+    other_images = {k: v for k, v in images.items() if k not in answer_images}
     legend = "".join(f"<li>{html.escape(line)}</li>" for line in table.legend(comparison))
     absent = "".join(f"<li>{html.escape(line)}</li>" for line in missing)
     return f"""<!DOCTYPE html>
@@ -109,24 +150,56 @@ td, th {{ border: 1px solid #ccc; padding: 3px 6px; text-align: right; }}
 td:nth-child(-n+3), th {{ text-align: left; }}
 tr.avg {{ font-weight: bold; background: #f4f4f4; }}
 td.up {{ background: #d9f2d9; }} td.down {{ background: #f7d4d4; }}
+p.answer {{ font-size: 16px; font-weight: bold; margin: 0.8em 0 0.1em 0; }}
+div.reading {{ margin-left: 1.5em; color: #333; }}
 img {{ max-width: 100%; }}
 </style></head><body>
 <h1>xfer compare: baseline {html.escape(comparison.baseline)}</h1>
+{_answer_html(analysis)}
+{_figures(answer_images)}
+<ul>{absent}</ul>
 <h2>Runs</h2>{_runs_table(comparison)}
-<h2>Plots</h2>{figures}<ul>{absent}</ul>
+<h2>Per-checkpoint deltas against {html.escape(comparison.baseline)}</h2>{_figures(other_images)}
 <h2>Scores</h2>{_html_table(comparison)}
 <ul>{legend}</ul>
 </body></html>
 """
 
 
-def write_report(comparison: Comparison, out_dir: str | Path) -> dict[str, Path]:
-    """Write comparison.{md,csv,json}, the PNG plots and report.html; return what was written."""
+def write_scaling(analysis: ScalingAnalysis, out_dir: str | Path) -> dict[str, Path]:
+    """``summary.md``, ``scaling.json`` and the two scaling figures; return what was written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    payload = json.dumps(analysis.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    for name, text in ((SUMMARY_MD, summary_markdown(analysis)), (SCALING_JSON, payload)):
+        _write_atomic(out / name, text.encode("utf-8"))
+        written[name] = out / name
+    for name, data in scaling_images(analysis).items():
+        _write_atomic(out / name, data)
+        written[name] = out / name
+    return written
+
+
+def scaling_images(analysis: ScalingAnalysis) -> dict[str, bytes]:
+    images = {}
+    for name, fig in ((SCALING_PNG, plots.scaling_figure(analysis)),
+                      (FOREST_PNG, plots.slope_forest(analysis))):  # fmt: skip
+        if fig is not None:
+            images[name] = _png(fig)
+    return images
+
+
+def write_report(
+    comparison: Comparison, out_dir: str | Path, analysis: ScalingAnalysis | None = None
+) -> dict[str, Path]:
+    """Write comparison.{md,csv,json}, the PNG plots and report.html (and, with ``analysis``,
+    summary.md and scaling.json); return what was written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name, text in (
-        ("comparison.md", table.to_markdown(comparison)),
+        ("comparison.md", table.to_markdown(comparison, analysis)),
         ("comparison.csv", table.to_csv(comparison)),
         ("comparison.json", table.to_json(comparison)),
     ):
@@ -134,20 +207,20 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> dict[str, Path]
         written[name] = out / name
     images: dict[str, bytes] = {}
     missing: list[str] = []
-    scaling = plots.scaling_figure(comparison)
-    if scaling is None:
-        missing.append("No scaling curve: no run has an xfer_manifest.json giving its number "
-                       "of intermediate tasks.")  # fmt: skip
-    else:
-        images[SCALING_PNG] = _png(scaling)
+    if analysis is not None:
+        written.update(write_scaling(analysis, out))
+        images.update({n: (out / n).read_bytes() for n in (SCALING_PNG, FOREST_PNG) if n in written})
+    if SCALING_PNG not in images:
+        missing.append("No scaling curve: it needs runs whose xfer_manifest.json gives at least "
+                       "two distinct numbers of intermediate tasks (k).")  # fmt: skip
     heatmap = plots.delta_heatmap(comparison)
     if heatmap is None:
         missing.append("No delta heatmap: it needs a second run and per-language scores.")
     else:
         images[HEATMAP_PNG] = _png(heatmap)
-    for name, data in images.items():
-        _write_atomic(out / name, data)
-        written[name] = out / name
-    _write_atomic(out / "report.html", render_html(comparison, images, missing).encode("utf-8"))
+        _write_atomic(out / HEATMAP_PNG, images[HEATMAP_PNG])
+        written[HEATMAP_PNG] = out / HEATMAP_PNG
+    page = render_html(comparison, images, missing, analysis)
+    _write_atomic(out / "report.html", page.encode("utf-8"))
     written["report.html"] = out / "report.html"
     return written

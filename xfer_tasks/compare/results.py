@@ -326,3 +326,35 @@ def expand_results_paths(paths: list[str | Path]) -> list[Path]:
         else:
             raise ResultsError(f"{path}: file not found")
     return found
+
+
+def load_runs(paths: list[str | Path]) -> list[RunResults]:
+    """Every results file named (folders expanded, see :func:`expand_results_paths`)."""
+    runs = [load_results(path) for path in expand_results_paths(paths)]
+    if not runs:
+        raise ResultsError("no results files given")
+    return runs
+
+
+def assign_labels(runs: list[RunResults], labels: list[str] | None = None) -> None:
+    """Name each run: ``labels`` in order, else the checkpoint folder's name (the results
+    file's folder without a checkpoint), with ``#1``, ``#2`` appended to repeated names."""
+    if labels:
+        if len(labels) != len(runs):
+            raise ResultsError(f"got {len(labels)} labels for {len(runs)} results files")
+        if len(set(labels)) != len(labels):
+            raise ResultsError(f"labels must be distinct, got {labels}")
+        names = list(labels)
+    else:
+        names = []
+        for run in runs:
+            checkpoint = run.checkpoint
+            names.append(Path(checkpoint).name if checkpoint else run.path.parent.name)
+        seen: dict[str, int] = {}
+        repeated = {name for name in names if names.count(name) > 1}
+        for i, name in enumerate(names):
+            if name in repeated:
+                seen[name] = seen.get(name, 0) + 1
+                names[i] = f"{name}#{seen[name]}"
+    for run, name in zip(runs, names, strict=True):
+        run.label = name

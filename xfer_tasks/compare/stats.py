@@ -168,3 +168,79 @@ def combine_independent(tests: Sequence[DeltaTest]) -> DeltaTest:
         return DeltaTest(delta, 0.0, delta, delta, p, "mean of languages")
     p = math.erfc(abs(delta / se) / math.sqrt(2.0))
     return DeltaTest(delta, se, delta - Z_95 * se, delta + Z_95 * se, p, "mean of languages")
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values) of a family of tests.
+
+    q_(i) = min_{j >= i} min(1, m p_(j) / j) over the p-values sorted ascending (Benjamini &
+    Hochberg 1995, JRSS-B 57:289; the step-up adjustment of R's ``p.adjust(method="BH")`` and
+    ``scipy.stats.false_discovery_control(method="bh")``). Rejecting q < alpha controls the
+    false discovery rate at alpha for independent or positively dependent tests.
+    """
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1:
+        raise ValueError("benjamini_hochberg needs a 1-D sequence of p-values")
+    if p.size == 0:
+        return []
+    if np.any((p < 0) | (p > 1) | ~np.isfinite(p)):
+        raise ValueError("p-values must lie in [0, 1]")
+    order = np.argsort(p)
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    q = np.empty_like(adjusted)
+    q[order] = adjusted
+    return q.tolist()
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """Exact McNemar test of two systems' binary per-item results on the same items."""
+
+    right_to_wrong: int  # items the baseline got right and the other run got wrong
+    wrong_to_right: int  # items the baseline got wrong and the other run got right
+    p_value: float
+
+
+def mcnemar_exact(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> McNemar:
+    """Exact McNemar test for paired 0/1 outcomes (McNemar 1947; exact form: Fagerland,
+    Lydersen & Laake 2013, BMC Med. Res. Methodol. 13:91).
+
+    Only the discordant items carry information: under the null each of the n = r2w + w2r
+    flips is equally likely in either direction, so the two-sided p-value is the exact binomial
+    test of w2r successes in n trials with p = 1/2: min(1, 2 * P(X <= min(r2w, w2r))).
+    """
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"McNemar needs aligned arrays, got {x.shape} and {y.shape}")
+    if not (np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all()):
+        raise ValueError("McNemar needs binary (0/1) per-item values")
+    r2w = int(np.count_nonzero((x == 1) & (y == 0)))
+    w2r = int(np.count_nonzero((x == 0) & (y == 1)))
+    n = r2w + w2r
+    if n == 0:
+        return McNemar(r2w, w2r, 1.0)
+    tail = sum(math.comb(n, i) for i in range(min(r2w, w2r) + 1)) / 2.0**n
+    return McNemar(r2w, w2r, min(1.0, 2.0 * tail))
+
+
+def is_binary(values: np.ndarray) -> bool:
+    """Every per-item value is 0 or 1 (accuracy, exact match)."""
+    return bool(np.isin(values, (0.0, 1.0)).all())
+
+
+def combine_correlated(tests: Sequence[DeltaTest]) -> DeltaTest:
+    """The mean of deltas measured on the same items (e.g. EM and F1 of one QA benchmark):
+    se = mean(se_i), an upper bound of the true standard error for any correlation
+    (Minkowski's inequality), so the normal CI and p-value are conservative."""
+    if not tests:
+        raise ValueError("nothing to combine")
+    delta = sum(t.delta for t in tests) / len(tests)
+    if any(t.stderr is None for t in tests):
+        return DeltaTest(delta, None, None, None, None, "no stderr")
+    se = sum(t.stderr for t in tests) / len(tests)  # type: ignore[misc]
+    if se == 0.0:
+        return DeltaTest(delta, 0.0, delta, delta, 1.0 if delta == 0.0 else 0.0, "mean of metrics")
+    p = math.erfc(abs(delta / se) / math.sqrt(2.0))
+    return DeltaTest(delta, se, delta - Z_95 * se, delta + Z_95 * se, p, "mean of metrics")

@@ -15,11 +15,12 @@ from collections import Counter
 from typing import Any
 
 from xfer_tasks.compare.comparison import Cell, Comparison
+from xfer_tasks.compare.scaling import ScalingAnalysis, summary_markdown, summary_terminal
 
 CSV_FIELDS = [
     "benchmark", "language", "task", "metric", "run", "is_baseline", "value", "stderr",
-    "stderr_source", "n", "delta", "delta_stderr", "ci_low", "ci_high", "p_value",
-    "significant", "test",
+    "stderr_source", "n", "delta", "delta_stderr", "ci_low", "ci_high", "p_value", "q_value",
+    "significant", "test", "mcnemar_p", "right_to_wrong", "wrong_to_right", "not_comparable",
 ]  # fmt: skip
 
 
@@ -37,11 +38,17 @@ def _cell_text(cell: Cell | None, comparison: Comparison, with_p: bool) -> str:
     if cell.stderr is not None:
         text += f" ±{cell.stderr:.4f}"
     test = cell.test
+    if cell.incomparable is not None:
+        return text + f" (not comparable: {cell.incomparable})"
     if test is not None:
-        star = "*" if test.significant(comparison.alpha) else ""
+        star = "*" if cell.starred(comparison.alpha) else ""
         text += f" ({test.delta:+.4f}{star}"
         if with_p and test.p_value is not None:
             text += f", p={test.p_value:.3g}"
+            if cell.q_value is not None:
+                text += f", q={cell.q_value:.3g}"
+        if with_p and cell.mcnemar is not None:
+            text += f", flips {cell.mcnemar.right_to_wrong}↓{cell.mcnemar.wrong_to_right}↑"
         text += ")"
     return text
 
@@ -69,9 +76,18 @@ def legend(comparison: Comparison) -> list[str]:
         c.stderr_source or "none" for r in comparison.rows if not r.is_average
         for c in r.cells.values()
     )  # fmt: skip
+    from xfer_tasks.compare.comparison import FAMILIES
+
     lines = [
         f"Scores are fractions in [0, 1]: value ±stderr (delta vs {comparison.baseline}; "
-        f"* = p < {comparison.alpha}). AVG = unweighted mean over languages (XTREME).",
+        f"* = Benjamini-Hochberg q < {comparison.alpha}). AVG = unweighted mean over languages "
+        "(XTREME).",
+        "q-value families: " + "; ".join(f"{k}: {v}" for k, v in FAMILIES.items()) + ".",
+        "flips a↓b↑: binary per-item metrics, a items right in the baseline and wrong here, b the "
+        "reverse (exact McNemar test in the CSV/JSON).",
+        "Deltas compare two checkpoints on the same items (item noise only), not training seeds: "
+        "whether the number of intermediate tasks matters is the scaling analysis "
+        "(xfer scaling).",
         "Tests used: "
         + ", ".join(f"{m} x{n}" for m, n in sorted(tests.items()))
         + f" (bootstrap: B={comparison.bootstrap_iters}, seed={comparison.seed}).",
@@ -80,7 +96,16 @@ def legend(comparison: Comparison) -> list[str]:
     return lines + [f"Note: {note}" for note in comparison.notes]
 
 
-def to_terminal(comparison: Comparison) -> str:
+def _answer(analysis: ScalingAnalysis | None, markdown: bool) -> str:
+    """The scaling summary that leads the output when runs carry k (empty otherwise)."""
+    if analysis is None:
+        return ""
+    if markdown:
+        return summary_markdown(analysis) + "\n"
+    return "The answer (xfer scaling):\n" + summary_terminal(analysis) + "\n"
+
+
+def to_terminal(comparison: Comparison, analysis: ScalingAnalysis | None = None) -> str:
     header, body = _grid(comparison, with_p=False)
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
@@ -91,7 +116,7 @@ def to_terminal(comparison: Comparison) -> str:
             lines.append("")
         previous = cells[0]
         lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-    return "\n".join(lines + [""] + legend(comparison)) + "\n"
+    return _answer(analysis, False) + "\n".join(lines + [""] + legend(comparison)) + "\n"
 
 
 def runs_markdown(comparison: Comparison) -> str:
@@ -108,13 +133,14 @@ def runs_markdown(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(comparison: Comparison) -> str:
+def to_markdown(comparison: Comparison, analysis: ScalingAnalysis | None = None) -> str:
     header, body = _grid(comparison, with_p=True)
     escape = [[c.replace("|", "\\|") for c in r] for r in [header, *body]]
     lines = ["| " + " | ".join(escape[0]) + " |", "|" + "---|" * 3 + "---:|" * (len(header) - 3)]
     lines += ["| " + " | ".join(r) + " |" for r in escape[1:]]
     return (
-        "## Runs\n\n" + runs_markdown(comparison)
+        _answer(analysis, True)
+        + "## Runs\n\n" + runs_markdown(comparison)
         + "\n## Scores\n\n" + "\n".join(lines) + "\n\n"
         + "\n".join(f"- {line}" for line in legend(comparison)) + "\n"
     )  # fmt: skip

@@ -1,0 +1,99 @@
+"""``xfer scaling RESULTS...``: the study's answer, how scores change as intermediate tasks are
+added, with the training run as the unit (see :mod:`xfer_tasks.compare.scaling`).
+
+Reads the same lm-eval results (and checkpoint manifests) as ``xfer compare``; prints one
+sentence per benchmark, and with ``--out DIR`` writes ``summary.md``, ``scaling.json``, the
+scaling curve with CI bands and the per-language slope forest plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xfer_tasks.compare import trend
+
+FORMATS = ("terminal", "markdown", "json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xfer scaling",
+        description="How each benchmark's score changes with the number of intermediate tasks k: "
+        "slope per added task and per doubling with 95%% CIs over training runs, permutation "
+        "p-values, best k, the cross-lingual transfer gap, XTREME's score per run.",
+    )
+    parser.add_argument(
+        "results", nargs="+",
+        help="lm-eval results_*.json files or folders, one per checkpoint; each checkpoint's "
+        "xfer_manifest.json (found through model_args) gives its k and seed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--label", action="append", default=None, metavar="NAME",
+        help="name of a run, once per results file in order (default: the checkpoint folder name)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
+    )
+    parser.add_argument(
+        "--out", metavar="DIR",
+        help="also write summary.md, scaling.json and the two figures to DIR",
+    )  # fmt: skip
+    parser.add_argument(
+        "--permutations", type=int, default=trend.DEFAULT_PERMUTATIONS,
+        help=f"permutations of the k labels per test (default {trend.DEFAULT_PERMUTATIONS})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int, default=trend.DEFAULT_SEED,
+        help=f"random seed of the permutations (default {trend.DEFAULT_SEED})",
+    )  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.permutations < 99:
+        print("xfer scaling: --permutations must be >= 99", file=sys.stderr)
+        return 2
+    import json
+
+    from xfer_tasks.compare.results import ResultsError, assign_labels, load_runs
+    from xfer_tasks.compare.scaling import (
+        analyze,
+        has_trend,
+        summary_markdown,
+        summary_terminal,
+    )
+
+    try:
+        runs = load_runs(args.results)
+        assign_labels(runs, args.label)
+    except ResultsError as err:
+        print(f"xfer scaling: {err}", file=sys.stderr)
+        return 2
+    if not has_trend(runs):
+        with_k = sorted({r.num_tasks for r in runs if r.num_tasks is not None})
+        print(
+            f"xfer scaling: need runs with at least two distinct k; found k = {with_k or 'none'} "
+            f"among {len(runs)} results file(s) (k comes from each checkpoint's "
+            "xfer_manifest.json, written by xfer train / xfer sweep)",
+            file=sys.stderr,
+        )
+        return 2
+    analysis = analyze(runs, permutations=args.permutations, seed=args.seed)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(analysis.to_json_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(summary_markdown(analysis))
+    else:
+        sys.stdout.write(summary_terminal(analysis))
+    if args.out:
+        from xfer_tasks.compare.report import write_scaling
+
+        written = write_scaling(analysis, args.out)
+        print(f"wrote {', '.join(sorted(written))} to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
