@@ -153,3 +153,47 @@ def test_real_lmeval_outputs_compare_with_paired_bootstrap():
     tatoeba = comparison.row("xfer_tatoeba", "deu", "acc_en2xx").cells["other"]
     assert tatoeba.test.method == stats.NORMAL_APPROX and tatoeba.stderr_source == BINOMIAL
     assert any("no xfer_manifest.json" in note for note in comparison.notes)
+
+
+def test_q_values_stars_and_mcnemar_flips(tmp_path):
+    from scipy.stats import binomtest, false_discovery_control
+
+    comparison = compare_runs(list(_two_runs(tmp_path)), bootstrap_iters=999, seed=7)
+    cells = [
+        row.cells["cand"] for row in comparison.rows
+        if not row.is_average and row.cells.get("cand") and row.cells["cand"].test
+    ]  # fmt: skip
+    expected = false_discovery_control([c.test.p_value for c in cells], method="bh")
+    assert [c.q_value for c in cells] == pytest.approx(expected.tolist())
+    de = comparison.row("xfer_xnli", "de", "acc").cells["cand"]
+    # the candidate fixes 30 of the baseline's errors and breaks none
+    assert (de.mcnemar.right_to_wrong, de.mcnemar.wrong_to_right) == (0, 30)
+    assert de.mcnemar.p_value == pytest.approx(binomtest(30, 30, 0.5).pvalue)
+    assert de.starred(0.05)
+    f1 = comparison.row("xfer_tydiqa", "fi", "f1").cells["cand"]
+    assert f1.mcnemar is None  # F1 is not binary per question
+    record = next(r for r in comparison.records() if r["run"] == "cand" and r["language"] == "de")
+    assert record["q_value"] == de.q_value and record["wrong_to_right"] == 30
+
+
+def test_runs_with_other_n_shot_are_flagged_not_comparable(tmp_path):
+    a = write_run(tmp_path, "m/a", {"xfer_xnli_de": {"acc": [0.0] * 50 + [1.0] * 50},
+                                    "xfer_xnli_fr": {"acc": [0.0] * 50 + [1.0] * 50}})  # fmt: skip
+    b = write_run(tmp_path, "m/b", {"xfer_xnli_de": {"acc": [1.0] * 100},
+                                    "xfer_xnli_fr": {"acc": [1.0] * 100}},
+                  n_shot={"xfer_xnli_de": 5, "xfer_xnli_fr": 0})  # fmt: skip
+    comparison = compare_runs([a, b], bootstrap_iters=200)
+    de = comparison.row("xfer_xnli", "de", "acc").cells["b"]
+    assert de.test is None and not de.starred(0.05)
+    assert de.incomparable == "n-shot 5 vs 0 (baseline)"
+    fr = comparison.row("xfer_xnli", "fr", "acc").cells["b"]
+    assert fr.incomparable is None and fr.starred(0.05)
+    avg = comparison.row("xfer_xnli", "AVG", "acc").cells["b"]
+    assert avg.test is None and avg.incomparable is not None
+    assert any("not comparable with the baseline" in n for n in comparison.notes)
+    from xfer_tasks.compare import table
+
+    assert "(not comparable: n-shot 5 vs 0 (baseline))" in table.to_terminal(comparison)
+    c = write_run(tmp_path, "m/c", {"xfer_xnli_de": {"acc": [1.0] * 100}}, limit=0.5)
+    limited = compare_runs([a, c], bootstrap_iters=200).row("xfer_xnli", "de", "acc").cells["c"]
+    assert limited.incomparable == "limit 0.5 vs None (baseline)"

@@ -119,3 +119,31 @@ def test_binomial_stderr_and_combination():
     assert combined.delta == pytest.approx(0.03)
     assert combined.stderr == pytest.approx(0.025)  # sqrt(0.03^2 + 0.04^2) / 2
     assert combined.p_value == pytest.approx(math.erfc(1.2 / math.sqrt(2)))
+
+
+def test_benjamini_hochberg_equals_scipy_false_discovery_control():
+    rng = np.random.default_rng(11)
+    p = np.concatenate([rng.random(40), rng.random(10) * 1e-3, [1.0, 0.0, 0.05, 0.05]])
+    from scipy.stats import false_discovery_control
+
+    assert stats.benjamini_hochberg(p) == pytest.approx(false_discovery_control(p, method="bh").tolist())
+    assert stats.benjamini_hochberg([]) == []
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        stats.benjamini_hochberg([0.2, 1.5])
+
+
+def test_mcnemar_equals_exact_binomial_test_on_discordant_counts():
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(5)
+    for n, flip in ((300, 0.1), (40, 0.3), (12, 0.5)):
+        a = rng.integers(0, 2, n).astype(float)
+        b = np.where(rng.random(n) < flip, 1 - a, a)
+        result = stats.mcnemar_exact(a, b)
+        assert result.right_to_wrong == int(((a == 1) & (b == 0)).sum())
+        assert result.wrong_to_right == int(((a == 0) & (b == 1)).sum())
+        discordant = result.right_to_wrong + result.wrong_to_right
+        assert result.p_value == pytest.approx(binomtest(result.wrong_to_right, discordant, 0.5).pvalue)
+    assert stats.mcnemar_exact([1, 0], [1, 0]).p_value == 1.0
+    with pytest.raises(ValueError, match="binary"):
+        stats.mcnemar_exact([0.5, 1.0], [1.0, 1.0])

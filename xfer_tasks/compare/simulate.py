@@ -93,3 +93,19 @@ def simulate_study(design: StudyDesign, rng: np.random.Generator) -> list[Simula
                     run.items[(bench.name, lang)] = (rng.random(p.size) < p).astype(float)
             runs.append(run)
     return runs
+
+
+def score_table(runs: list[SimulatedRun], metric: str = "acc") -> tuple[list, dict]:
+    """The runs as :func:`xfer_tasks.compare.scaling.analyze_table` takes them: StudyRun
+    records and ``table[label][(benchmark, language, metric)] = accuracy``."""
+    from xfer_tasks.compare.scaling import StudyRun
+
+    study = [
+        StudyRun(label=r.label, k=r.k, seed=r.seed, order=None, results_file="", checkpoint=None)
+        for r in runs
+    ]
+    table = {
+        r.label: {(b, lang, metric): float(v.mean()) for (b, lang), v in r.items.items()}
+        for r in runs
+    }
+    return study, table

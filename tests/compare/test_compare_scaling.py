@@ -1,0 +1,157 @@
+"""The scaling analysis: contract of scaling.json, the sentences, hand-checked numbers, and a
+small calibration on simulated studies where the planted slope is known."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from compare_lmeval_writer import write_manifest, write_run
+
+from xfer_tasks.cli import main as xfer_main
+from xfer_tasks.compare import scaling
+from xfer_tasks.compare.simulate import BenchmarkTruth, StudyDesign, score_table, simulate_study
+
+TREND_KEYS = {
+    "benchmark", "metric", "languages", "k_values", "means", "ci_low", "ci_high",
+    "slope_per_task", "slope_ci", "slope_per_doubling", "slope_per_doubling_ci", "p_value",
+    "n_runs", "n_seeds", "best_k", "p_best_beats_k0",
+}  # fmt: skip
+SENTENCE = re.compile(
+    r"^xfer_xnli acc: [+-]\d+\.\d\d points per added task \(95% CI [+-]\d+\.\d\d to "
+    r"[+-]\d+\.\d\d; p (=|<) [0-9.e-]+; \d+ runs, \d+ seeds?\)$"
+)
+
+
+def _write_study(root: Path, design: StudyDesign, seed: int = 0) -> Path:
+    """A simulated study in lm-eval's output layout with xfer manifests; returns the folder."""
+    for run in simulate_study(design, np.random.default_rng(seed)):
+        checkpoint = root / "ckpts" / run.label
+        write_manifest(checkpoint, [f"task{i}" for i in range(run.k)], run.seed)
+        tasks = {f"{b}_{lang}": {"acc": list(v)} for (b, lang), v in run.items.items()}
+        write_run(root / "results" / run.label, checkpoint, tasks)
+    return root / "results"
+
+
+DESIGN = StudyDesign(
+    benchmarks=(
+        BenchmarkTruth("xfer_xnli", 0.01, languages=("en", "de", "sw"), items=100),
+        BenchmarkTruth("xfer_mmmlu", 0.0, languages=("de_de", "sw_ke"), items=100),
+    ),
+    k_values=(0, 1, 2, 3),
+    seeds=2,
+)
+
+
+def test_cli_writes_the_contract_and_leads_with_one_sentence_per_benchmark(tmp_path, capsys):
+    results = _write_study(tmp_path, DESIGN)
+    out = tmp_path / "scaling"
+    assert xfer_main(["scaling", str(results), "--out", str(out), "--permutations", "999"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("xfer_mmmlu acc: ") and SENTENCE.match(printed[2]), printed[:3]
+    data = json.loads((out / "scaling.json").read_text())
+    assert {"runs", "trends", "transfer_gap", "xtreme_score"} <= set(data)
+    assert len(data["runs"]) == 8 and {r["label"] for r in data["runs"]} >= {"k00-seed0"}
+    for entry in data["trends"]:
+        assert TREND_KEYS <= set(entry)
+    groups = {(t["benchmark"], t["languages"]) for t in data["trends"]}
+    assert {("xfer_xnli", "all"), ("xfer_xnli", "en"), ("xfer_xnli", "non-en")} <= groups
+    assert ("xfer_xnli", "Niger-Congo") in groups and ("xfer_mmmlu", "all") in groups
+    # k = 0 is the base model, evaluated once per seed: one run, not two
+    xnli = next(t for t in data["trends"] if t["benchmark"] == "xfer_xnli" and t["languages"] == "all")
+    assert xnli["n_runs"] == 7 and xnli["runs_per_k"] == [1, 2, 2, 2] and xnli["n_seeds"] == 2
+    assert [r["duplicate_of"] for r in data["runs"] if r["label"] == "k00-seed1"] == ["k00-seed0"]
+    assert data["xtreme_score"]["k00-seed0"]["tasks"] == ["xnli"]
+    assert "mmmlu" not in json.dumps(data["xtreme_score"])
+    for name in ("summary.md", "scaling_curve.png", "slope_forest.png"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_transfer_gap_and_group_means_by_hand(tmp_path):
+    runs = [
+        scaling.StudyRun(f"r{i}", k, s, None, "", None)
+        for i, (k, s) in enumerate([(0, 0), (1, 0), (1, 1), (2, 0), (2, 1)])
+    ]
+    en = [0.80, 0.82, 0.84, 0.86, 0.85]
+    de = [0.60, 0.63, 0.62, 0.66, 0.65]
+    sw = [0.40, 0.42, 0.41, 0.45, 0.46]
+    table = {
+        r.label: {("xfer_xnli", "en", "acc"): a, ("xfer_xnli", "de", "acc"): b,
+                  ("xfer_xnli", "sw", "acc"): c}
+        for r, a, b, c in zip(runs, en, de, sw, strict=True)
+    }  # fmt: skip
+    analysis = scaling.analyze_table(runs, table, permutations=999)
+    gap = analysis.transfer_gap[0]
+    by_run = [a - (b + c) / 2 for a, b, c in zip(en, de, sw, strict=True)]
+    assert gap.means == pytest.approx([by_run[0], np.mean(by_run[1:3]), np.mean(by_run[3:])])
+    slope = np.polyfit([0, 1, 1, 2, 2], by_run, 1)[0]
+    assert gap.slope_per_task == pytest.approx(slope)
+    non_en = next(t for t in analysis.trends if t.languages == "non-en")
+    assert non_en.means[0] == pytest.approx((0.60 + 0.40) / 2)
+
+
+def _two_runs_with_tydiqa(tmp_path: Path) -> Path:
+    checkpoint = tmp_path / "ck" / "k1"
+    write_manifest(checkpoint, ["mnli"], seed=0)
+    base = tmp_path / "ck" / "k0"
+    write_manifest(base, [], seed=0)
+    for ck, f1, em in ((base, [0.5, 0.7], [0, 1]), (checkpoint, [0.9, 0.7], [1, 1])):
+        write_run(tmp_path / "res" / ck.name, ck, {
+            "xfer_tydiqa_fi": {"f1": f1, "exact_match": em},
+            "xfer_xnli_de": {"acc": [1, 0, 1, 1]},
+            "xfer_mmmlu_de_de": {"acc": [0, 0, 0, 1]},
+        })  # fmt: skip
+    return tmp_path / "res"
+
+
+def test_xtreme_score_equals_hand_computation(tmp_path, capsys):
+    results = _two_runs_with_tydiqa(tmp_path)
+    assert xfer_main(["scaling", str(results), "--format", "json", "--permutations", "99"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # k0: XNLI 0.75; TyDiQA (EM 0.5 + F1 0.6) / 2 = 0.55 -> (0.75 + 0.55) / 2 = 0.65
+    # k1: XNLI 0.75; TyDiQA (EM 1.0 + F1 0.8) / 2 = 0.90 -> (0.75 + 0.90) / 2 = 0.825
+    assert data["xtreme_score"]["k0"]["score"] == pytest.approx(0.65)
+    assert data["xtreme_score"]["k1"]["score"] == pytest.approx(0.825)
+    assert data["xtreme_score"]["k1"]["tasks"] == ["xnli", "tydiqa"]
+    assert "pawsx" in data["xtreme_score"]["k1"]["missing"]
+
+
+def test_one_seed_says_training_variance_is_not_estimated(tmp_path, capsys):
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=50),), seeds=1,
+                         k_values=(0, 1, 2, 3))  # fmt: skip
+    assert xfer_main(["scaling", str(_write_study(tmp_path, design)), "--permutations", "99"]) == 0
+    out = capsys.readouterr().out
+    assert "1 seed)" in out and "training-seed variance is not estimated separately" in out
+
+
+def test_refuses_runs_without_two_k_values(tmp_path, capsys):
+    a = write_run(tmp_path, "m/a", {"xfer_xnli_de": {"acc": [1, 0, 1]}})
+    assert xfer_main(["scaling", str(a)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xfer scaling: need runs with at least two distinct k") and err.count("\n") == 1
+
+
+def test_small_calibration_on_simulated_studies():
+    """40 simulated studies (k = 0..9, 3 seeds): the 95% slope CI covers the planted slope and
+    the no-effect benchmark is rarely significant. The full 200-study table is the benchmark
+    benchmarks/bench_scaling_calibration.py. Bounds sit ~3.5 binomial standard deviations from
+    the nominal 95% / 5% (sd 3.4 points at 40 studies)."""
+    design = StudyDesign(
+        benchmarks=(BenchmarkTruth("xfer_xnli", 0.005, languages=("de", "sw"), items=300),
+                    BenchmarkTruth("xfer_mmmlu", 0.0, languages=("de_de", "sw_ke"), items=300)),
+    )  # fmt: skip
+    rng = np.random.default_rng(2026)
+    covered = false_positive = 0
+    studies = 40
+    for _ in range(studies):
+        runs, table = score_table(simulate_study(design, rng))
+        analysis = scaling.analyze_table(runs, table, permutations=199)
+        trends = {t.benchmark: t for t in analysis.headline()}
+        lo, hi = trends["xfer_xnli"].slope_ci
+        covered += lo <= 0.005 <= hi
+        false_positive += trends["xfer_mmmlu"].p_value < 0.05
+    assert covered / studies >= 0.82
+    assert false_positive / studies <= 0.175
