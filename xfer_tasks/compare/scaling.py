@@ -294,6 +294,12 @@ def analyze_table(
     _add_q_values(analysis.trends)
     for benchmark in sorted({t.benchmark for t in analysis.language_trends}):
         _add_q_values([t for t in analysis.language_trends if t.benchmark == benchmark])
+    orders = {tuple(r.order) for r in distinct if r.order and r.k == max(x.k for x in distinct)}
+    if len(orders) > 1:
+        notes.append(
+            f"{len(orders)} different task orders: the trend averages over them (which tasks "
+            "come first is part of the run-to-run spread)"
+        )
     if n_seeds == 1:
         notes.append(
             "one seed: training-seed variance is not estimated separately; intervals use the "
