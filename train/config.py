@@ -123,6 +123,8 @@ def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str
     for task in tasks:
         if not isinstance(task, (str, dict)) or (isinstance(task, dict) and "name" not in task):
             raise _err(where, "tasks", f"entry {task!r}: expected a name or a mapping with 'name'")
+    prefix = "target_phase." if name == "target" else ""
+    check_budget_mixture(data.get("mixture"), data.get("budget"), where, prefix)
     try:
         mixture = MixtureSpec(**(data.get("mixture") or {}))
         budget = BudgetSpec.from_dict(data.get("budget") or {"kind": "full"})
@@ -169,8 +171,8 @@ def _int_at_least(value: Any, low: int, where: str, key: str) -> int:
     return value
 
 
-def _float_in(value: Any, where: str, key: str, *, low: float, low_open: bool = False) -> float:
-    number = _number(value)
+def _float_in(value: Any, where: str, key: str, *, low: float, low_open: bool = False, strings: bool = True) -> float:
+    number = _number(value) if strings or not isinstance(value, str) else None
     if number is None or number != number or number in (float("inf"), float("-inf")):
         raise _err(where, key, f"expected a number, got {value!r}")
     if number < low or (low_open and number == low):
@@ -222,6 +224,39 @@ def check_training(training: dict[str, Any], where: str, prefix: str = "training
     if not isinstance(t["trainer_args"], dict):
         raise _err(where, key("trainer_args"), f"expected a mapping of TrainingArguments options, got {t['trainer_args']!r}")
     return t
+
+
+def check_budget_mixture(mixture: Any, budget: Any, where: str, prefix: str = "") -> None:
+    """Types, ranges and key names of the ``mixture`` and ``budget`` sections (their meaning
+    is documented in :mod:`~xfer_tasks.train.mixture` and :mod:`~xfer_tasks.train.budget`)."""
+    from .budget import KINDS
+    from .mixture import STRATEGIES
+
+    for section, value, keys in (
+        ("mixture", mixture, ("strategy", "cap", "temperature")),
+        ("budget", budget, ("kind", "total", "per_task", "epochs")),
+    ):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise _err(where, f"{prefix}{section}", f"expected a mapping with keys {list(keys)}, got {value!r}")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise _err(where, f"{prefix}{section}.{unknown[0]}", f"unknown; allowed: {list(keys)}")
+    mixture, budget = mixture or {}, budget or {}
+    if "strategy" in mixture and mixture["strategy"] not in STRATEGIES:
+        raise _err(where, f"{prefix}mixture.strategy", f"expected one of {STRATEGIES}, got {mixture['strategy']!r}")
+    if mixture.get("cap") is not None:
+        _int_at_least(mixture["cap"], 1, where, f"{prefix}mixture.cap")
+    if "temperature" in mixture:
+        _float_in(mixture["temperature"], where, f"{prefix}mixture.temperature", low=0.0, low_open=True, strings=False)
+    if "kind" in budget and budget["kind"] not in KINDS:
+        raise _err(where, f"{prefix}budget.kind", f"expected one of {KINDS}, got {budget['kind']!r}")
+    for key in ("total", "per_task"):
+        if budget.get(key) is not None:
+            _int_at_least(budget[key], 1, where, f"{prefix}budget.{key}")
+    if "epochs" in budget:
+        _float_in(budget["epochs"], where, f"{prefix}budget.epochs", low=0.0, low_open=True, strings=False)
 
 
 _LORA_KEYS = {"r", "alpha", "dropout", "target_modules"}
@@ -321,6 +356,8 @@ def check_model_source(name_or_path: str, where: str, key: str = "model.name_or_
     """
     path = Path(name_or_path).expanduser()
     if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise _err(where, key, f"folder {name_or_path} has no config.json: not a saved model")
         return
     if path.exists():
         raise _err(where, key, f"{name_or_path} is a file; expected a model folder or a Hub id")
@@ -337,6 +374,30 @@ def check_model_source(name_or_path: str, where: str, key: str = "model.name_or_
     valid_id = valid_id and not text.startswith(("-", ".")) and not text.endswith(("-", "."))
     if not valid_id:
         raise _err(where, key, f"{text!r} is neither an existing folder nor a Hub id (owner/name)")
+
+
+_LOADABLE: dict[tuple[str, str | None], str | None] = {}  # (model, revision) -> error line
+
+
+def check_model_loadable(name_or_path: str, revision: str | None, where: str, key: str = "model.name_or_path") -> None:
+    """Refuse, before anything is written, a model whose config cannot be loaded (a Hub id
+    while offline and not cached, a folder without ``config.json``): one line, not the
+    ``OSError`` traceback ``from_pretrained`` would raise after the work folder exists."""
+    cache_key = (name_or_path, revision)
+    if cache_key not in _LOADABLE:
+        try:
+            from transformers import AutoConfig
+
+            AutoConfig.from_pretrained(name_or_path, revision=revision)
+            _LOADABLE[cache_key] = None
+        except ImportError:
+            _LOADABLE[cache_key] = None  # without transformers, training fails on its own
+        except (OSError, ValueError) as err:
+            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+            _LOADABLE[cache_key] = lines[0] if lines else type(err).__name__
+    problem = _LOADABLE[cache_key]
+    if problem:
+        raise _err(where, key, f"cannot load model {name_or_path!r}: {problem}")
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -37,6 +37,9 @@ def _one_line(capsys) -> str:
         ("model", "max_seq_length", 0, "expected an integer >= 8, got 0"),
         ("model", "max_seq_length", "long", "expected an integer >= 8"),
         ("model", "lora", {"r": 0}, "expected an integer >= 1"),
+        ("budget", "total", "lots", "expected an integer >= 1, got 'lots'"),
+        ("budget", "epochs", 0, "expected a number > 0"),
+        ("budget", "kind", "hours", "expected one of ('examples'"),
     ],
 )
 def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsys, section, key, value, expected):
@@ -99,3 +102,20 @@ def test_a_plausible_hub_id_passes_the_check():
 
     for name in ("Qwen/Qwen2.5-0.5B", "gpt2", "FacebookAI/xlm-roberta-base"):
         check_model_source(name, "cfg.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: "Qwen/Qwen2.5-0.5B", "cannot load model 'Qwen/Qwen2.5-0.5B'"),  # offline, not cached
+        (lambda tmp: str((tmp / "empty").mkdir() or tmp / "empty"), "has no config.json: not a saved model"),
+    ],
+)
+def test_model_that_cannot_be_loaded_fails_before_the_work_folder(tmp_path, tiny_lm, capsys, make, expected):
+    """A plausible Hub id offline used to end in an OSError traceback after <out>.work was made."""
+    model = make(tmp_path)
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    code = train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck"), "--model", model])
+    line = _one_line(capsys)
+    assert code == 2 and expected in line
+    assert not (tmp_path / "ck").exists() and not (tmp_path / "ck.work").exists()
