@@ -134,7 +134,7 @@ def test_english_mmlu_missing_subject_file_is_an_error(shared_data, tmp_path):
         mmlu.load_task_data("en", {"data_dir": str(tmp_path)})
     message = str(info.value)
     assert str(tmp_path / "mmlu" / "test" / "virology_test.csv") in message
-    assert "1 of the 57 subject files are missing" in message and "\n" not in message
+    assert "1 of the 57 subject files is missing" in message and "\n" not in message
 
 
 def test_english_mmlu_subject_list_is_lm_evals():

@@ -79,7 +79,8 @@ def read_local_split(folder: Path, split: str) -> list[dict[str, Any]]:
         raise DataMissingError(
             DATASET, MMLU_EN.hub_id, split_dir,
             f"the local folder is set and takes precedence, but {len(missing)} of the "
-            f"{len(SUBJECTS)} subject files are missing: {shown}{more}",
+            f"{len(SUBJECTS)} subject files {'is' if len(missing) == 1 else 'are'} missing: "
+            f"{shown}{more}",
         )  # fmt: skip
     records = []
     for path in files:
