@@ -108,3 +108,8 @@ def test_check_data_lets_model_args_and_lm_eval_keys_pass(capsys):
         ["check-data", "--tasks", "xfer_xnli_de,xfer_tatoeba_deu", "--data-dir", str(DEMO_EVAL), "--metadata", metadata]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
+
+
+def test_check_data_metadata_must_be_an_object(capsys):
+    assert cli.main(["check-data", "--tasks", "xfer_xnli_de", "--metadata", "[1]", "--data-dir", "x"]) == 2
+    assert "--metadata must be a JSON object, got [1]" in _one_error_line(capsys)

@@ -128,12 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     except json.JSONDecodeError as err:
         print(f"xfer check-data: --metadata is not valid JSON: {err}", file=sys.stderr)
         return 2
-    if args.data_dir:
-        metadata[METADATA_KEY] = args.data_dir
-    names = [n.strip() for n in args.tasks.split(",") if n.strip()]
     if not isinstance(metadata, dict):
         print(f"xfer check-data: --metadata must be a JSON object, got {args.metadata}", file=sys.stderr)
         return 2
+    if args.data_dir:
+        metadata[METADATA_KEY] = args.data_dir
+    names = [n.strip() for n in args.tasks.split(",") if n.strip()]
     unknown = [n for n in names if not n.startswith("xfer_") and not language_tasks([n])]
     if len(unknown) == len(names):
         print(
