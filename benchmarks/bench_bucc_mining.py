@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import append_results, markdown_table  # noqa: E402
+from _common import append_results, markdown_table, timed_section  # noqa: E402
 
 from xfer_tasks.retrieval.bucc import (  # noqa: E402
     BitextSide,
@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                     spec = {"n": n, "dim": dim, "config": name, "seed": args.seed, "exact_dir": exact_dir,
                             "input_dtype": args.input_dtype, "recall_sample": args.recall_sample,
                             "nprobe": args.nprobe}  # fmt: skip
-                    res = run_row(spec, args.row_timeout)
+                    with timed_section(f"{n}x{dim} {name}"):
+                        res = run_row(spec, args.row_timeout)
                     print(json.dumps(res), flush=True)
                     if name == "exact" and "error" not in res:
                         exact_f1[(n, dim)] = res["f1"]
@@ -246,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table)
     if not args.no_append:
-        print("appended to", append_results("BUCC-scale mining, synthetic planted pairs", table))
+        path = append_results("BUCC-scale mining, synthetic planted pairs", table)
+        if path is None:
+            return 3  # measured under load: not appended (see _common)
+        print("appended to", path)
     return 0
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from _common import timed_section  # noqa: E402
 
 MODES = ("padded", "group_by_length", "packed")
 
@@ -177,7 +178,8 @@ def cpu_table(args) -> tuple[str, dict[str, float]]:
     for round_ in range(args.rounds):  # modes interleaved, order rotated: load drifts hit all alike
         order = MODES[round_ % len(MODES) :] + MODES[: round_ % len(MODES)]
         for mode in order:
-            tps, tokens = run_mode(factory, rows, mode, args.batch, args.steps, args.warmup, args.max_len, tok.pad_token_id, False)
+            with timed_section(f"{mode} round {round_ + 1}"):
+                tps, tokens = run_mode(factory, rows, mode, args.batch, args.steps, args.warmup, args.max_len, tok.pad_token_id, False)
             runs[mode].append(tps)
             print(f"  round {round_ + 1} {mode:16s} {tps:10.0f} tokens/s ({tokens} timed tokens)", file=sys.stderr)
     results = {mode: statistics.median(v) for mode, v in runs.items()}
@@ -237,7 +239,8 @@ def gpu_table(args) -> str:
     flops_per_token = 6 * n_non_embed + 12 * config.num_hidden_layers * config.hidden_size * mean_len
     results = {}
     for mode in ("padded", "packed"):
-        tps, _ = run_mode(factory, rows, mode, args.gpu_batch, args.gpu_steps, args.warmup, args.gpu_max_len, 0, True)
+        with timed_section(f"gpu {mode}"):
+            tps, _ = run_mode(factory, rows, mode, args.gpu_batch, args.gpu_steps, args.warmup, args.gpu_max_len, 0, True)
         results[mode] = tps
         mfu = flops_per_token * tps / (args.peak_tflops * 1e12)
         lines.append(f"| {mode} | {tps:.0f} | {tps / results['padded']:.2f}x | {mfu:.1%} |")
@@ -283,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_append:
         from _common import append_results
 
-        print(f"appended to {append_results('Training throughput: SFT batching vs padded baseline', table)}")
+        path = append_results("Training throughput: SFT batching vs padded baseline", table)
+        if path is None:
+            return 3  # measured under load: not appended (see _common)
+        print(f"appended to {path}")
     return 0
 
 

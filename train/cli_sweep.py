@@ -18,7 +18,51 @@ EXIT_USAGE = 2
 
 
 def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def _check_selection(what: str, flag: str, chosen: list[int] | None, available: list[int], source: str) -> None:
+    """Refuse ``--k``/``--seeds`` values that are not points of the sweep (nothing would run)."""
+    from .config import ConfigError
+
+    if chosen is None:
+        return
+    if not chosen:
+        raise ConfigError(f"{flag}: no values given")
+    missing = [v for v in chosen if v not in available]
+    if missing:
+        raise ConfigError(
+            f"{flag} {','.join(map(str, missing))}: not {what} of this sweep "
+            f"({source} has {what} {','.join(map(str, available))})"
+        )
+
+
+def point_state(path: Path, fingerprint: str) -> str:
+    """``complete``, ``partial``, ``todo``, or ``complete-changed`` / ``partial-changed`` when
+    the point on disk was trained from a different config (a run refuses those without
+    ``--overwrite``, exactly as :func:`~xfer_tasks.train.run.train_checkpoint` does)."""
+    from .checkpoint_io import is_complete
+    from .run import _has_progress
+
+    if is_complete(path):
+        try:
+            old = json.loads((path / "xfer_manifest.json").read_text()).get("sweep") or {}
+        except (OSError, json.JSONDecodeError):
+            old = {}
+        changed = old.get("config_fingerprint") not in (None, fingerprint)
+        return "complete-changed" if changed else "complete"
+    work = path.with_name(path.name + ".work")
+    if not work.exists():
+        return "todo"
+    try:
+        previous = json.loads((work / "run.json").read_text()).get("config_fingerprint")
+    except (OSError, json.JSONDecodeError):
+        previous = None
+    changed = previous not in (None, fingerprint) and _has_progress(work)
+    return "partial-changed" if changed else "partial"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,16 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path, help="sweep config YAML (see train/configs/sweep.yaml)")
     parser.add_argument("--output-dir", type=Path, help="sweep folder (default: the config's output_dir)")
     parser.add_argument("--overwrite", action="store_true", help="retrain points that are already complete")
-    parser.add_argument("--k", type=_ints, help="only these task counts, e.g. 0,1,3")
-    parser.add_argument("--seeds", type=_ints, help="only these seeds, e.g. 0,1")
+    parser.add_argument("--k", type=_ints, help="only these task counts, e.g. 0,1,3 (each one of the config's k)")
+    parser.add_argument("--seeds", type=_ints, help="only these seeds, e.g. 0,1 (each one of the config's seeds)")
     parser.add_argument("--model", help="override model.name_or_path")
     parser.add_argument("--data-dir", help="override data_dir")
-    parser.add_argument("--dry-run", action="store_true", help="list the points and exit")
+    parser.add_argument(
+        "--dry-run", action="store_true",
+        help="list the points and their state and exit (1 when a run would refuse a point)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from xfer_tasks.data import DataFormatError, DataMissingError
 
-    from .checkpoint_io import OutputExistsError, is_complete, write_json_durable
+    from .checkpoint_io import OutputExistsError, write_json_durable
     from .config import ConfigError
     from .run import ConfigChangedError, _is_main, config_fingerprint, train_checkpoint
     from .sweep import load_sweep_config, point_config, sweep_points
@@ -51,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             print("xfer sweep: no output folder: pass --output-dir or set output_dir", file=sys.stderr)
             return EXIT_USAGE
         out = out.resolve()
+        _check_selection("k values", "--k", args.k, cfg.k_values, str(args.config))
+        _check_selection("seeds", "--seeds", args.seeds, cfg.seeds, str(args.config))
         points = [
             p
             for p in sweep_points(cfg)
@@ -59,11 +108,21 @@ def main(argv: list[str] | None = None) -> int:
         plan = []
         for point in points:
             config = apply_overrides(point_config(cfg, point), args.model, args.data_dir, None)
-            plan.append((point, config, out / point.name))
+            fingerprint = config_fingerprint(config)
+            path = out / point.name
+            plan.append((point, config, path, fingerprint, point_state(path, fingerprint)))
+        changed = [path for _, _, path, _, state in plan if state.endswith("-changed")]
         if args.dry_run:
-            for point, _, path in plan:
-                state = "complete" if is_complete(path) else ("partial" if path.with_name(path.name + ".work").exists() else "todo")
-                print(f"{point.name}\t{state}\t{','.join(str(t if isinstance(t, str) else t['name']) for t in point.tasks) or '-'}")
+            for point, _, _, _, state in plan:
+                shown = state if not (args.overwrite and state != "todo") else f"{state} (--overwrite: retrain)"
+                tasks = ",".join(str(t if isinstance(t, str) else t["name"]) for t in point.tasks) or "-"
+                print(f"{point.name}\t{shown}\t{tasks}")
+        if changed and not args.overwrite:
+            raise ConfigChangedError(
+                f"{len(changed)} point(s) on disk were trained from a different config "
+                f"({', '.join(p.name for p in changed)} in {out}); pass --overwrite to retrain them"
+            )
+        if args.dry_run:
             return 0
         if _is_main():
             out.mkdir(parents=True, exist_ok=True)
@@ -73,19 +132,13 @@ def main(argv: list[str] | None = None) -> int:
                     "config_file": str(args.config),
                     "points": [
                         {"name": p.name, "k": p.k, "seed": p.seed, "tasks": p.order[: p.k], "order": p.order}
-                        for p, _, _ in plan
+                        for p, *_ in plan
                     ],
                 },
             )
         done = skipped = 0
-        for point, config, path in plan:
-            fingerprint = config_fingerprint(config)
-            if is_complete(path) and not args.overwrite:
-                old = json.loads((path / "xfer_manifest.json").read_text()).get("sweep") or {}
-                if old.get("config_fingerprint") not in (None, fingerprint):
-                    raise ConfigChangedError(
-                        f"{path} was trained from a different config; pass --overwrite to retrain it"
-                    )
+        for point, config, path, fingerprint, state in plan:
+            if state == "complete" and not args.overwrite:
                 print(f"[xfer sweep] {point.name}: complete, skipped", file=sys.stderr)
                 skipped += 1
                 continue

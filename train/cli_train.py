@@ -43,6 +43,11 @@ def apply_overrides(config, model: str | None, data_dir: str | None, seed: int |
             phase.training["seed"] = seed
         config.raw.setdefault("training", {})["seed"] = seed
     config.model["name_or_path"] = _expand(config.model["name_or_path"], "model.name_or_path", config)
+    from .config import check_model_loadable, check_model_source
+
+    key = "model.name_or_path" + (" (--model)" if model else "")
+    check_model_source(config.model["name_or_path"], config.source, key)
+    check_model_loadable(config.model["name_or_path"], config.model.get("revision"), config.source, key)
     if config.data_dir:
         config.data_dir = _expand(config.data_dir, "data_dir", config)
     return config

@@ -27,6 +27,7 @@ Errors name the config file and the key.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,8 @@ def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str
     for task in tasks:
         if not isinstance(task, (str, dict)) or (isinstance(task, dict) and "name" not in task):
             raise _err(where, "tasks", f"entry {task!r}: expected a name or a mapping with 'name'")
+    prefix = "target_phase." if name == "target" else ""
+    check_budget_mixture(data.get("mixture"), data.get("budget"), where, prefix)
     try:
         mixture = MixtureSpec(**(data.get("mixture") or {}))
         budget = BudgetSpec.from_dict(data.get("budget") or {"kind": "full"})
@@ -130,9 +133,164 @@ def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str
     unknown = set(training) - set(TRAINING_DEFAULTS)
     if unknown:
         raise _err(where, f"training.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(TRAINING_DEFAULTS)} (put other TrainingArguments under trainer_args)")
-    if training["batching"] not in BATCHING:
-        raise _err(where, "training.batching", f"expected one of {BATCHING}")
-    return PhaseConfig(name, list(tasks), mixture, budget, training, str(data.get("split", "train")))
+    prefix = "target_phase.training" if name == "target" else "training"
+    training = check_training(training, where, prefix)
+    split = data.get("split", "train")
+    if not isinstance(split, str) or not split:
+        raise _err(where, "split" if name != "target" else "target_phase.split", f"expected a split name such as 'train', got {split!r}")
+    return PhaseConfig(name, list(tasks), mixture, budget, training, split)
+
+
+# ---------------------------------------------------------------- value checks
+# Every value is checked here, at parse time, so a bad config fails before any folder is
+# written or any model is loaded (one line naming the file, the key and what was expected).
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float when it is a number or a numeric string (YAML reads ``2e-5`` as a
+    string: YAML 1.1 floats need a dot), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _int_at_least(value: Any, low: int, where: str, key: str) -> int:
+    if not _is_int(value) or value < low:
+        raise _err(where, key, f"expected an integer >= {low}, got {value!r}")
+    return value
+
+
+def _float_in(value: Any, where: str, key: str, *, low: float, low_open: bool = False, strings: bool = True) -> float:
+    number = _number(value) if strings or not isinstance(value, str) else None
+    if number is None or number != number or number in (float("inf"), float("-inf")):
+        raise _err(where, key, f"expected a number, got {value!r}")
+    if number < low or (low_open and number == low):
+        raise _err(where, key, f"expected a number {'>' if low_open else '>='} {low:g}, got {value!r}")
+    return number
+
+
+def _scheduler_names() -> tuple[str, ...] | None:
+    try:
+        from transformers import SchedulerType
+    except Exception:  # noqa: BLE001 - without transformers the Trainer checks it later
+        return None
+    return tuple(member.value for member in SchedulerType)
+
+
+def check_training(training: dict[str, Any], where: str, prefix: str = "training") -> dict[str, Any]:
+    """Type- and range-check a merged ``training`` section; returns it with numeric strings
+    (``learning_rate: 2e-5``) converted to floats."""
+    t = dict(training)
+    key = f"{prefix}.{{}}".format
+    t["seed"] = _int_at_least(t["seed"], 0, where, key("seed"))
+    t["learning_rate"] = _float_in(t["learning_rate"], where, key("learning_rate"), low=0.0, low_open=True)
+    for name in ("per_device_train_batch_size", "gradient_accumulation_steps", "save_steps", "logging_steps"):
+        t[name] = _int_at_least(t[name], 1, where, key(name))
+    warmup = t["warmup_steps"]
+    if _is_int(warmup):
+        if warmup < 0:
+            raise _err(where, key("warmup_steps"), f"expected an integer >= 0 (steps) or a fraction in [0, 1), got {warmup!r}")
+    else:
+        fraction = _number(warmup)
+        if fraction is None or not 0.0 <= fraction < 1.0:
+            raise _err(where, key("warmup_steps"), f"expected an integer >= 0 (steps) or a fraction in [0, 1), got {warmup!r}")
+        t["warmup_steps"] = fraction
+    t["weight_decay"] = _float_in(t["weight_decay"], where, key("weight_decay"), low=0.0)
+    t["max_grad_norm"] = _float_in(t["max_grad_norm"], where, key("max_grad_norm"), low=0.0)
+    schedulers = _scheduler_names()
+    if not isinstance(t["lr_scheduler_type"], str) or (schedulers and t["lr_scheduler_type"] not in schedulers):
+        expected = f"one of {', '.join(schedulers)}" if schedulers else "a scheduler name such as 'linear'"
+        raise _err(where, key("lr_scheduler_type"), f"expected {expected}, got {t['lr_scheduler_type']!r}")
+    if t["batching"] not in BATCHING:
+        raise _err(where, key("batching"), f"expected one of {BATCHING}, got {t['batching']!r}")
+    if t["save_total_limit"] is not None:
+        _int_at_least(t["save_total_limit"], 1, where, key("save_total_limit"))
+    for name in ("use_cpu", "gradient_checkpointing"):
+        if not isinstance(t[name], bool):
+            raise _err(where, key(name), f"expected true or false, got {t[name]!r}")
+    if t["bf16"] != "auto" and not isinstance(t["bf16"], bool):
+        raise _err(where, key("bf16"), f"expected auto, true or false, got {t['bf16']!r}")
+    if not isinstance(t["trainer_args"], dict):
+        raise _err(where, key("trainer_args"), f"expected a mapping of TrainingArguments options, got {t['trainer_args']!r}")
+    return t
+
+
+def check_budget_mixture(mixture: Any, budget: Any, where: str, prefix: str = "") -> None:
+    """Types, ranges and key names of the ``mixture`` and ``budget`` sections (their meaning
+    is documented in :mod:`~xfer_tasks.train.mixture` and :mod:`~xfer_tasks.train.budget`)."""
+    from .budget import KINDS
+    from .mixture import STRATEGIES
+
+    for section, value, keys in (
+        ("mixture", mixture, ("strategy", "cap", "temperature")),
+        ("budget", budget, ("kind", "total", "per_task", "epochs")),
+    ):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise _err(where, f"{prefix}{section}", f"expected a mapping with keys {list(keys)}, got {value!r}")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise _err(where, f"{prefix}{section}.{unknown[0]}", f"unknown; allowed: {list(keys)}")
+    mixture, budget = mixture or {}, budget or {}
+    if "strategy" in mixture and mixture["strategy"] not in STRATEGIES:
+        raise _err(where, f"{prefix}mixture.strategy", f"expected one of {STRATEGIES}, got {mixture['strategy']!r}")
+    if mixture.get("cap") is not None:
+        _int_at_least(mixture["cap"], 1, where, f"{prefix}mixture.cap")
+    if "temperature" in mixture:
+        _float_in(mixture["temperature"], where, f"{prefix}mixture.temperature", low=0.0, low_open=True, strings=False)
+    if "kind" in budget and budget["kind"] not in KINDS:
+        raise _err(where, f"{prefix}budget.kind", f"expected one of {KINDS}, got {budget['kind']!r}")
+    for key in ("total", "per_task"):
+        if budget.get(key) is not None:
+            _int_at_least(budget[key], 1, where, f"{prefix}budget.{key}")
+    if "epochs" in budget:
+        _float_in(budget["epochs"], where, f"{prefix}budget.epochs", low=0.0, low_open=True, strings=False)
+
+
+_LORA_KEYS = {"r", "alpha", "dropout", "target_modules"}
+
+
+def check_model(model: dict[str, Any], where: str) -> None:
+    """Type- and range-check the ``model`` section (after defaults are set)."""
+    if not isinstance(model["name_or_path"], str):
+        raise _err(where, "model.name_or_path", f"expected a Hub id or a folder path, got {model['name_or_path']!r}")
+    if model["kind"] not in MODEL_KINDS:
+        raise _err(where, "model.kind", f"expected one of {MODEL_KINDS}, got {model['kind']!r}")
+    _int_at_least(model["max_seq_length"], 8, where, "model.max_seq_length")
+    revision = model.get("revision")
+    if revision is not None and not isinstance(revision, str):
+        raise _err(where, "model.revision", f"expected a branch, tag or commit string, got {revision!r}")
+    lora = model["lora"]
+    if lora is None:
+        return
+    if not isinstance(lora, dict):
+        raise _err(where, "model.lora", "expected null or {r, alpha, dropout, target_modules}")
+    unknown = set(lora) - _LORA_KEYS
+    if unknown:
+        raise _err(where, f"model.lora.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_LORA_KEYS)}")
+    if "r" in lora:
+        _int_at_least(lora["r"], 1, where, "model.lora.r")
+    if "alpha" in lora:
+        _float_in(lora["alpha"], where, "model.lora.alpha", low=0.0, low_open=True)
+    if "dropout" in lora:
+        dropout = _number(lora["dropout"])
+        if dropout is None or not 0.0 <= dropout < 1.0:
+            raise _err(where, "model.lora.dropout", f"expected a number in [0, 1), got {lora['dropout']!r}")
+    modules = lora.get("target_modules", "all-linear")
+    if not (isinstance(modules, str) or (isinstance(modules, list) and modules and all(isinstance(m, str) for m in modules))):
+        raise _err(where, "model.lora.target_modules", f"expected 'all-linear' or a list of module names, got {modules!r}")
 
 
 def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
@@ -151,10 +309,10 @@ def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
     model.setdefault("kind", "causal")
     model.setdefault("max_seq_length", 512)
     model.setdefault("lora", None)
-    if model["kind"] not in MODEL_KINDS:
-        raise _err(where, "model.kind", f"expected one of {MODEL_KINDS}")
-    if model["lora"] is not None and not isinstance(model["lora"], dict):
-        raise _err(where, "model.lora", "expected null or {r, alpha, dropout, target_modules}")
+    check_model(model, where)
+    for key in ("data_dir", "output_dir"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise _err(where, key, f"expected a folder path or null, got {data[key]!r}")
     training = deep_merge(TRAINING_DEFAULTS, data.get("training") or {})
     phases = []
     if data.get("tasks") is None:
@@ -181,6 +339,65 @@ def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
         source=where,
         raw=data,
     )
+
+
+# huggingface_hub.utils.validate_repo_id: an optional owner, a name of word characters, '-'
+# and '.', at most 96 characters, no '--' or '..', not starting or ending with '-' or '.'.
+_HUB_ID = re.compile(r"^(?:[\w\-.]+/)?[\w\-.]{1,96}$")
+
+
+def check_model_source(name_or_path: str, where: str, key: str = "model.name_or_path") -> None:
+    """Refuse a model that is neither an existing folder nor a plausible Hub id, plainly.
+
+    Without this check a missing local path reaches ``from_pretrained``, which reports it as
+    an invalid Hub repo id (``HFValidationError``) after a traceback. A path that looks
+    like a folder (absolute, ``./``, ``~``, more than one ``/``, or whose first part exists
+    here) and is absent is named as a missing folder.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise _err(where, key, f"folder {name_or_path} has no config.json: not a saved model")
+        return
+    if path.exists():
+        raise _err(where, key, f"{name_or_path} is a file; expected a model folder or a Hub id")
+    text = str(name_or_path)
+    looks_like_path = (
+        text.startswith(("/", "./", "../", "~", "."))
+        or "\\" in text
+        or text.count("/") > 1
+        or (text.count("/") == 1 and Path(text.split("/")[0]).is_dir())
+    )
+    if looks_like_path:
+        raise _err(where, key, f"folder {text} does not exist (expected a local model folder or a Hub id such as Qwen/Qwen2.5-0.5B)")
+    valid_id = bool(_HUB_ID.match(text)) and "--" not in text and ".." not in text
+    valid_id = valid_id and not text.startswith(("-", ".")) and not text.endswith(("-", "."))
+    if not valid_id:
+        raise _err(where, key, f"{text!r} is neither an existing folder nor a Hub id (owner/name)")
+
+
+_LOADABLE: dict[tuple[str, str | None], str | None] = {}  # (model, revision) -> error line
+
+
+def check_model_loadable(name_or_path: str, revision: str | None, where: str, key: str = "model.name_or_path") -> None:
+    """Refuse, before anything is written, a model whose config cannot be loaded (a Hub id
+    while offline and not cached, a folder without ``config.json``): one line, not the
+    ``OSError`` traceback ``from_pretrained`` would raise after the work folder exists."""
+    cache_key = (name_or_path, revision)
+    if cache_key not in _LOADABLE:
+        try:
+            from transformers import AutoConfig
+
+            AutoConfig.from_pretrained(name_or_path, revision=revision)
+            _LOADABLE[cache_key] = None
+        except ImportError:
+            _LOADABLE[cache_key] = None  # without transformers, training fails on its own
+        except (OSError, ValueError) as err:
+            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+            _LOADABLE[cache_key] = lines[0] if lines else type(err).__name__
+    problem = _LOADABLE[cache_key]
+    if problem:
+        raise _err(where, key, f"cannot load model {name_or_path!r}: {problem}")
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -36,6 +36,7 @@ from torch import nn
 from .checkpoint_io import completion_marker_callback, start_phase
 from .config import PhaseConfig
 from .formatting import Example
+from .resume_metrics import checkpoint_state, log_at_every_save_callback, whole_run_train_loss
 
 IGNORE_INDEX = -100
 HEADS_FILE = "xfer_heads.pt"
@@ -278,13 +279,14 @@ def train_phase(
         args=args,
         train_dataset=batches,
         data_collator=_Unwrap(),
-        callbacks=[completion_marker_callback()],
+        callbacks=[completion_marker_callback(), log_at_every_save_callback()],
     )
+    resumed_state = checkpoint_state(resume)
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     unwrapped = trainer.accelerator.unwrap_model(trainer.model)
     metrics: dict[str, Any] = {
-        "train_loss": result.training_loss,
+        "train_loss": whole_run_train_loss(result.training_loss, result.global_step, resumed_state),
         "global_step": result.global_step,
         "train_runtime_s": result.metrics.get("train_runtime"),
         "wall_time_this_process_s": time.time() - started,
@@ -304,7 +306,7 @@ def train_phase(
         metrics["loss_after"] = mean_loss(unwrapped, probe)
         metrics["probe_batches"] = len(probe)
     state.wait_for_everyone()
-    if not math.isfinite(metrics["train_loss"]):
+    if metrics["train_loss"] is not None and not math.isfinite(metrics["train_loss"]):
         raise FloatingPointError(f"training loss is {metrics['train_loss']}; lower the learning rate")
     return metrics
 

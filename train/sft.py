@@ -43,6 +43,12 @@ import torch
 from .checkpoint_io import completion_marker_callback, start_phase
 from .config import PhaseConfig
 from .formatting import Example
+from .resume_metrics import (
+    checkpoint_state,
+    log_at_every_save_callback,
+    tokens_seen_at_start,
+    whole_run_train_loss,
+)
 
 IGNORE_INDEX = -100
 
@@ -339,8 +345,9 @@ def train_phase(
         train_dataset=dataset,
         data_collator=_DropLength(collator),
         processing_class=tokenizer,
-        callbacks=[completion_marker_callback()],
+        callbacks=[completion_marker_callback(), log_at_every_save_callback()],
     )
+    resumed_state = checkpoint_state(resume)
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     wall = time.time() - started
@@ -348,9 +355,10 @@ def train_phase(
     final_model = trainer.model
     unwrapped = trainer.accelerator.unwrap_model(final_model)
     metrics: dict[str, Any] = {
-        "train_loss": result.training_loss,
+        # the whole phase's mean, also after a resume (training_loss alone covers this call only)
+        "train_loss": whole_run_train_loss(result.training_loss, result.global_step, resumed_state),
         "global_step": result.global_step,
-        "train_runtime_s": result.metrics.get("train_runtime"),
+        "train_runtime_s": result.metrics.get("train_runtime"),  # this process only
         "wall_time_this_process_s": wall,
         "resumed_from": resume.name if resume else None,
         "examples": len(examples),
@@ -384,7 +392,8 @@ def train_phase(
             metrics["answer_loss_after"] = answer_loss(unwrapped, probe, probe_collator)
         metrics["answer_loss_probe_examples"] = len(probe)
         if metrics["train_runtime_s"]:
-            metrics["train_tokens_per_s"] = metrics["num_input_tokens_seen"] / metrics["train_runtime_s"]
+            tokens_this_call = metrics["num_input_tokens_seen"] - tokens_seen_at_start(resumed_state)
+            metrics["train_tokens_per_s"] = tokens_this_call / metrics["train_runtime_s"]
     elif not model_cfg.get("lora"):
         trainer.save_model(str(save_to))  # collective under FSDP; writes only on the main process
     state.wait_for_everyone()

@@ -6,3 +6,8 @@ XNLI, TyDiQA-GoldP, BUCC, Tatoeba and multilingual MMLU, and tools to compare ch
 """
 
 __version__ = "0.1.0"
+
+from xfer_tasks.errors import install_excepthook as _install_excepthook  # noqa: E402
+
+# Inside `lm_eval` only, an uncaught xfer error prints one line (see xfer_tasks.errors).
+_install_excepthook()

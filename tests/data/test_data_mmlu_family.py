@@ -121,3 +121,22 @@ def test_global_mmlu_missing_column(tmp_path):
     pq.write_table(pa.table({"question": ["Q"], "answer": ["A"]}), path)
     with pytest.raises(DataFormatError, match="lacks column"):
         global_mmlu.load_split("yo", "test", {"data_dir": str(tmp_path)})
+
+
+def test_english_mmlu_missing_subject_file_is_an_error(shared_data, tmp_path):
+    """A folder lacking one subject's test CSV used to be scored on 56 subjects without a word."""
+    for split in ("test", "dev"):
+        (tmp_path / "mmlu" / split).mkdir(parents=True)
+        for path in sorted((shared_data / "mmlu" / split).glob("*.csv")):
+            if path.name != "virology_test.csv":
+                (tmp_path / "mmlu" / split / path.name).symlink_to(path)
+    with pytest.raises(DataMissingError) as info:
+        mmlu.load_task_data("en", {"data_dir": str(tmp_path)})
+    message = str(info.value)
+    assert str(tmp_path / "mmlu" / "test" / "virology_test.csv") in message
+    assert "1 of the 57 subject files is missing" in message and "\n" not in message
+
+
+def test_english_mmlu_subject_list_is_lm_evals():
+    generate = pytest.importorskip("lm_eval.tasks.mmlu._generate_configs")
+    assert sorted(mmlu.SUBJECTS) == sorted(generate.SUBJECTS)

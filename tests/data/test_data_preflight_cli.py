@@ -57,3 +57,59 @@ def test_check_data_reports_a_malformed_file(capsys, tmp_path):
 def test_check_data_bad_metadata(capsys, bad):
     assert cli.main(["check-data", "--tasks", "xfer_xnli_de", "--metadata", bad]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing printed as if it had worked
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+def test_check_data_unknown_xfer_task_name_is_an_error(capsys):
+    """``--tasks xfer_tatoeba_xyz`` used to exit 0 with "data found for 0 task(s)"."""
+    code = cli.main(["check-data", "--tasks", "xfer_tatoeba_xyz", "--data-dir", str(DEMO_EVAL)])
+    line = _one_error_line(capsys)
+    assert code == 2
+    assert "xfer_tatoeba_xyz: not an xfer task" in line and "xfer_tatoeba" in line
+
+
+def test_check_data_with_nothing_of_ours_to_check_is_an_error(capsys):
+    assert cli.main(["check-data", "--tasks", "lambada,hellaswag"]) == 2
+    assert "no xfer task among --tasks lambada,hellaswag" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ('{"embed_layr": -2}', "metadata key 'embed_layr' is not an xfer option (did you mean 'embed_layer'?)"),
+        ('{"embed_pooling": "foo"}', "embed_pooling: expected one of mean, cls, last, got 'foo'"),
+        ('{"search_options": {"nprobes": 4}}', "metadata search_options: unknown search option(s) ['nprobes']"),
+        ('{"xnli_split": "train"}', "xnli_split='train' is not valid"),
+    ],
+)
+def test_check_data_validates_metadata_as_the_tasks_will(capsys, metadata, expected):
+    """check-data used to accept what lm_eval rejected later (embed_pooling: foo) and what
+    the tasks silently ignored (embed_layr)."""
+    code = cli.main(
+        ["check-data", "--tasks", "xfer_tatoeba_deu,xfer_xnli_de", "--data-dir", str(DEMO_EVAL),
+         "--metadata", metadata]
+    )  # fmt: skip
+    line = _one_error_line(capsys)
+    assert code == 2
+    assert expected in line
+
+
+def test_check_data_lets_model_args_and_lm_eval_keys_pass(capsys):
+    """lm-eval merges --model_args into every task's metadata: those keys are not ours."""
+    metadata = '{"pretrained": "x", "dtype": "float32", "max_length": 64, "batch_size": 8, "version": 1, "xnli_split": "validation"}'
+    code = cli.main(
+        ["check-data", "--tasks", "xfer_xnli_de,xfer_tatoeba_deu", "--data-dir", str(DEMO_EVAL), "--metadata", metadata]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+
+
+def test_check_data_metadata_must_be_an_object(capsys):
+    assert cli.main(["check-data", "--tasks", "xfer_xnli_de", "--metadata", "[1]", "--data-dir", "x"]) == 2
+    assert "--metadata must be a JSON object, got [1]" in _one_error_line(capsys)

@@ -114,5 +114,30 @@ def test_empty_file_is_a_format_error(tmp_path):
     folder = tmp_path / "xnli"
     folder.mkdir()
     (folder / "dev-en.tsv").write_text("", encoding="utf-8")
-    with pytest.raises(DataFormatError, match="XNLI: the evaluated split has no rows"):
+    with pytest.raises(DataFormatError, match=r"dev-en.tsv: no rows \(empty file\)"):
         xnli.load_task_data("en", {"data_dir": str(tmp_path), "xnli_split": "validation"})
+
+
+def test_dev_row_without_hypothesis_does_not_blame_the_split(tmp_path):
+    """A dev row missing its hypothesis used to say 'no label column ... use xnli_split:
+    validation', though validation was already the split."""
+    folder = tmp_path / "xnli"
+    folder.mkdir()
+    (folder / "dev-en.tsv").write_text("a\tb\tneutral\nonly a premise\tentailment\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        xnli.load_task_data("en", {"data_dir": str(tmp_path), "xnli_split": "validation"})
+    message = str(info.value)
+    assert "dev-en.tsv:2: expected 3 tab-separated fields" in message
+    assert "a sentence is missing" in message and "xnli_split" not in message
+    # the same row in a test file is the same mistake, not a stripped label
+    (folder / "test-en.tsv").write_text("only a premise\tentailment\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"test-en.tsv:1: expected 3 tab-separated fields"):
+        xnli.load_split("en", "test", {"data_dir": str(tmp_path)})
+
+
+def test_empty_test_file_names_its_path(tmp_path):
+    folder = tmp_path / "xnli"
+    folder.mkdir()
+    (folder / "test-de.tsv").write_text("", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"test-de.tsv: no rows \(empty file\)"):
+        xnli.load_split("de", "test", {"data_dir": str(tmp_path)})

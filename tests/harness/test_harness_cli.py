@@ -127,8 +127,9 @@ def test_cli_missing_data_is_one_clear_error_and_writes_nothing(tmp_path, tiny_m
     expected = (
         "tatoeba deu-eng: data not found; Hub id 'mteb/tatoeba-bitext-mining' could not be used"
     )
-    assert last.startswith(f"xfer_tasks.data.DataMissingError: {expected}"), last
-    assert last.endswith(f"local path tried: {empty / 'tatoeba'}")
+    assert last.startswith(f"xfer: {expected}"), last  # one line (xfer_tasks.errors), no traceback
+    assert f"local path tried: {empty / 'tatoeba'}" in last
+    assert "Traceback" not in proc.stderr
     assert not out.exists()
 
 

@@ -70,6 +70,16 @@ def test_sigkill_then_restart_matches_uninterrupted_run(tmp_path, tiny_lm, batch
 
     metrics = json.loads((out / "xfer_manifest.json").read_text())["phases"][0]["metrics"]
     assert metrics["resumed_from"] and metrics["resumed_from"].startswith("checkpoint-")
+    # the manifest's training metrics are the whole run's, not the resumed steps' only
+    uninterrupted = json.loads((reference / "xfer_manifest.json").read_text())["phases"][0]["metrics"]
+    assert metrics["train_loss"] == pytest.approx(uninterrupted["train_loss"], rel=1e-9)
+    for key in ("global_step", "num_input_tokens_seen"):
+        assert metrics[key] == uninterrupted[key], key
+
+    def losses(m):  # the logged losses (timings differ between runs, of course)
+        return [(h["step"], h["loss"], h.get("grad_norm")) for h in m["log_history"]]
+
+    assert losses(metrics) == losses(uninterrupted)
     expected, got = load_weights(reference), load_weights(out)
     assert expected.keys() == got.keys()
     different = [name for name in expected if not torch.equal(expected[name], got[name])]

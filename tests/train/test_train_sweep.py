@@ -143,3 +143,47 @@ def test_dry_run_lists_point_states(sweep_dir, tiny_lm, shared_data, tmp_path, c
         ("k00-seed0", "complete"), ("k01-seed0", "complete"), ("k02-seed0", "complete"), ("k03-seed0", "partial"),
     ]  # fmt: skip
     assert lines[3][2] == "commonsenseqa,squad,anli"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--k", "7"], "--k 7: not k values of this sweep"),
+        (["--k", "0,3"], "--k 3: not k values of this sweep"),  # 3 <= N, but not one of the config's k
+        (["--seeds", "5"], "--seeds 5: not seeds of this sweep"),
+    ],
+)
+def test_selection_outside_the_sweep_is_an_error(tmp_path, tiny_lm, shared_data, capsys, args, expected):
+    """``--k 7`` with three tasks used to exit 0 having done nothing (and write an empty sweep.json)."""
+    config = _sweep_config(tmp_path, tiny_lm, shared_data)
+    out = tmp_path / "out"
+    assert sweep_main(["--config", str(config), "--output-dir", str(out), *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert expected in captured.err
+    assert not out.exists()
+
+
+def test_selection_that_is_not_integers_is_a_usage_error(tmp_path, tiny_lm, shared_data, capsys):
+    config = _sweep_config(tmp_path, tiny_lm, shared_data)
+    with pytest.raises(SystemExit) as exited:
+        sweep_main(["--config", str(config), "--output-dir", str(tmp_path / "out"), "--k", "x"])
+    assert exited.value.code == 2
+    assert "expected comma-separated integers, got 'x'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_reports_points_of_a_different_config(sweep_dir, tiny_lm, shared_data, tmp_path, capsys):
+    """--dry-run used to list points trained from a different config as "complete"."""
+    config = _sweep_config(tmp_path, tiny_lm, shared_data)
+    data = yaml.safe_load(config.read_text())
+    data["base"]["training"]["learning_rate"] = 0.5
+    config.write_text(yaml.safe_dump(data))
+    before = sorted(p.name for p in sweep_dir.iterdir())
+    assert sweep_main(["--config", str(config), "--output-dir", str(sweep_dir), "--dry-run"]) == 1
+    captured = capsys.readouterr()
+    states = [line.split("\t")[1] for line in captured.out.strip().splitlines()]
+    assert states == ["complete-changed"] * 3
+    assert "3 point(s) on disk were trained from a different config" in captured.err
+    assert "--overwrite" in captured.err
+    assert sorted(p.name for p in sweep_dir.iterdir()) == before  # a dry run writes nothing

@@ -6,6 +6,7 @@ k (``xfer_manifest.json``), the scaling analysis (``xfer scaling``) leads the ou
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from xfer_tasks.compare import stats
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not 0.0 < args.alpha < 1.0:
         print("xfer compare: --alpha must be in (0, 1)", file=sys.stderr)
+        return 2
+    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+        print(f"xfer compare: --out {args.out} is a file; expected a folder (new or existing)", file=sys.stderr)
         return 2
     from xfer_tasks.compare import table
     from xfer_tasks.compare.comparison import compare_runs

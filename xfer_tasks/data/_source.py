@@ -38,8 +38,10 @@ def choose_option(
         return default
     canonical = choices.get(str(value).strip().lower())
     if canonical is None:
+        from xfer_tasks.metadata import MetadataError
+
         allowed = ", ".join(sorted(set(choices)))
-        raise ValueError(
+        raise MetadataError(
             f"{dataset}: metadata {key}={value!r} is not valid; expected one of: {allowed}"
         )
     return canonical

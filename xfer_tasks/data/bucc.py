@@ -15,6 +15,7 @@ from typing import Any
 from xfer_tasks.catalog import BUCC
 from xfer_tasks.data import DataMissingError
 from xfer_tasks.data._source import local_folder
+from xfer_tasks.metadata import check_metadata
 
 SPLITS = ("sample", "training")
 BuccSplitFiles = tuple[list[str], list[str], list[str], list[str], set[tuple[str, str]]]
@@ -24,6 +25,7 @@ def load_task_data(
     lang: str, metadata: Mapping[str, Any] | None = None
 ) -> dict[str, BuccSplitFiles]:
     """``{split: (src_ids, src_texts, trg_ids, trg_texts, gold pairs)}`` for ``<lang>-en``."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     from xfer_tasks.retrieval.loaders import load_bucc_split
 
     folder, exists = local_folder(BUCC.local_subdir, metadata)

@@ -24,6 +24,7 @@ from xfer_tasks.data._source import (
     missing_local_file,
 )
 from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
+from xfer_tasks.metadata import check_metadata
 
 DATASET = "m_mmlu (Okapi, machine-translated)"
 SPLIT_KEY = "m_mmlu_split"
@@ -87,6 +88,7 @@ def load_split(
 
 def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     return task_data_with_dev(
         lambda split: load_split(lang, split, metadata),
         metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split",

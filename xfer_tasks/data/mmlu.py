@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from xfer_tasks.catalog import MMLU_EN
-from xfer_tasks.data import DataFormatError
+from xfer_tasks.data import DataFormatError, DataMissingError
 from xfer_tasks.data._source import (
     load_hub_split,
     local_folder,
     missing_local_file,
 )
 from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
+from xfer_tasks.metadata import check_metadata
 
 DATASET = "MMLU"
 HUB_CONFIG = "all"
@@ -30,6 +31,23 @@ SPLIT_KEY = "mmlu_split"
 SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
 DEFAULT_SPLIT = "test"
 _FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
+# The 57 subjects of the release (hendrycks/test categories.py; lm-eval's
+# tasks/mmlu/_generate_configs.py SUBJECTS): a local split must have a file for every one,
+# or the score would silently be over fewer subjects.
+SUBJECTS = tuple(
+    """abstract_algebra anatomy astronomy business_ethics clinical_knowledge college_biology
+    college_chemistry college_computer_science college_mathematics college_medicine college_physics
+    computer_security conceptual_physics econometrics electrical_engineering elementary_mathematics
+    formal_logic global_facts high_school_biology high_school_chemistry high_school_computer_science
+    high_school_european_history high_school_geography high_school_government_and_politics
+    high_school_macroeconomics high_school_mathematics high_school_microeconomics high_school_physics
+    high_school_psychology high_school_statistics high_school_us_history high_school_world_history
+    human_aging human_sexuality international_law jurisprudence logical_fallacies machine_learning
+    management marketing medical_genetics miscellaneous moral_disputes moral_scenarios nutrition
+    philosophy prehistory professional_accounting professional_law professional_medicine
+    professional_psychology public_relations security_studies sociology us_foreign_policy virology
+    world_religions""".split()
+)
 
 
 def read_hendrycks_csv(path: Path, subject: str) -> list[dict[str, Any]]:
@@ -53,6 +71,17 @@ def read_local_split(folder: Path, split: str) -> list[dict[str, Any]]:
     files = sorted(split_dir.glob(f"*{suffix}")) if split_dir.is_dir() else []
     if not files:
         raise missing_local_file(DATASET, MMLU_EN.hub_id, [split_dir / f"<subject>{suffix}"])
+    present = {path.name[: -len(suffix)] for path in files}
+    missing = [subject for subject in SUBJECTS if subject not in present]
+    if missing:
+        shown = ", ".join(str(split_dir / f"{subject}{suffix}") for subject in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise DataMissingError(
+            DATASET, MMLU_EN.hub_id, split_dir,
+            f"the local folder is set and takes precedence, but {len(missing)} of the "
+            f"{len(SUBJECTS)} subject files {'is' if len(missing) == 1 else 'are'} missing: "
+            f"{shown}{more}",
+        )  # fmt: skip
     records = []
     for path in files:
         records += read_hendrycks_csv(path, path.name[: -len(suffix)])
@@ -79,6 +108,7 @@ def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[di
 
 def load_task_data(lang: str = "en", metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     if lang != "en":
         raise ValueError(f"{DATASET}: only 'en' (this is English MMLU), got {lang!r}")
     return task_data_with_dev(

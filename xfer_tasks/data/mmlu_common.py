@@ -90,7 +90,9 @@ def subject_shots(metadata: Mapping[str, Any] | None) -> int:
     except (TypeError, ValueError):
         shots = -1
     if shots < 0:
-        raise ValueError(f"metadata {SUBJECT_SHOTS_KEY}={value!r} must be a whole number >= 0")
+        from xfer_tasks.metadata import MetadataError
+
+        raise MetadataError(f"metadata {SUBJECT_SHOTS_KEY}={value!r} must be a whole number >= 0")
     return shots
 
 

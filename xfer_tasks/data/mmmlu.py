@@ -20,6 +20,7 @@ from xfer_tasks.catalog import MMMLU
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import first_existing, load_hub_split, local_folder, missing_local_file
 from xfer_tasks.data.mmlu_common import make_record, task_splits
+from xfer_tasks.metadata import check_metadata
 
 DATASET = "MMMLU"
 COLUMNS = ("Question", "A", "B", "C", "D", "Answer", "Subject")
@@ -84,4 +85,5 @@ def load_split(locale: str, metadata: Mapping[str, Any] | None = None) -> list[d
 
 def load_task_data(locale: str, metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<test>, fewshot=<empty>)``: MMMLU has no dev split."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     return task_splits(load_split(locale, metadata), [], metadata, DATASET)

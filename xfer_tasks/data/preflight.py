@@ -53,11 +53,56 @@ def language_tasks(names: Iterable[str]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+RETRIEVAL = (catalog.TATOEBA.name, catalog.BUCC.name)  # tasks that read embed_* / search_options
+
+
+def known_task_names() -> list[str]:
+    """Every task and group name ``xfer`` ships (what ``--tasks`` may name of ours)."""
+    names = [catalog.XTREME_GROUP]
+    for benchmark_name in LOADERS:
+        benchmark = catalog.benchmark_by_name(benchmark_name)
+        names.append(benchmark_name)
+        names += list(benchmark.extra_groups)
+        every_language = dict.fromkeys(benchmark.languages)
+        for group_languages in benchmark.extra_groups.values():
+            every_language.update(dict.fromkeys(group_languages))
+        names += [f"{benchmark_name}_{lang}" for lang in every_language]
+    return names
+
+
+class UnknownTaskError(ValueError):
+    """A ``--tasks`` name in xfer's namespace (``xfer_*``) that no xfer task has."""
+
+
+def check_task_names(names: Iterable[str]) -> None:
+    """Refuse ``xfer_*`` names that are not xfer tasks (lm-eval would fail on them later)."""
+    import difflib
+
+    known = known_task_names()
+    for name in names:
+        if name.startswith("xfer_") and not language_tasks([name]):
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.7)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            groups = [catalog.XTREME_GROUP, *LOADERS]
+            groups += [g for b in LOADERS for g in catalog.benchmark_by_name(b).extra_groups]
+            raise UnknownTaskError(
+                f"--tasks {name}: not an xfer task{hint} (xfer groups: {', '.join(groups)}; "
+                "a language task is <group>_<language>)"
+            )
+
+
 def check_task_data(names: Iterable[str], metadata: Mapping[str, Any] | None = None) -> int:
-    """Load every covered task's data once; returns how many tasks were checked."""
+    """Check the metadata and load every covered task's data once, as the tasks will;
+    returns how many tasks were checked."""
+    from xfer_tasks.metadata import check_metadata
+
+    names = list(names)
+    check_task_names(names)
     tasks = language_tasks(names)
+    metadata = dict(metadata or {})
+    check_metadata(metadata, retrieval=any(name in RETRIEVAL for name, _ in tasks))
     for benchmark_name, lang in tasks:
-        LOADERS[benchmark_name](lang, dict(metadata or {}))
+        LOADERS[benchmark_name](lang, dict(metadata))
     return len(tasks)
 
 
@@ -83,15 +128,25 @@ def main(argv: list[str] | None = None) -> int:
     except json.JSONDecodeError as err:
         print(f"xfer check-data: --metadata is not valid JSON: {err}", file=sys.stderr)
         return 2
+    if not isinstance(metadata, dict):
+        print(f"xfer check-data: --metadata must be a JSON object, got {args.metadata}", file=sys.stderr)
+        return 2
     if args.data_dir:
         metadata[METADATA_KEY] = args.data_dir
     names = [n.strip() for n in args.tasks.split(",") if n.strip()]
+    unknown = [n for n in names if not n.startswith("xfer_") and not language_tasks([n])]
+    if len(unknown) == len(names):
+        print(
+            f"xfer check-data: no xfer task among --tasks {args.tasks} (nothing to check; "
+            "xfer tasks start with xfer_)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         checked = check_task_data(names, metadata)
-    except (DataMissingError, DataFormatError, ValueError) as err:
+    except (DataMissingError, DataFormatError, ValueError) as err:  # EmbedSpecError, MetadataError too
         print(f"xfer check-data: {err}", file=sys.stderr)
         return 2
-    unknown = [n for n in names if not language_tasks([n])]
     note = f"; not xfer tasks, not checked: {', '.join(unknown)}" if unknown else ""
     print(f"xfer check-data: data found for {checked} task(s){note}")
     return 0

@@ -15,12 +15,14 @@ from typing import Any
 from xfer_tasks.catalog import TATOEBA
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import load_hub_split, local_folder
+from xfer_tasks.metadata import check_metadata
 
 
 def load_task_data(
     code: str, metadata: Mapping[str, Any] | None = None
 ) -> tuple[list[str], list[str]]:
     """``(foreign lines, English lines)`` of pair ``<code>-eng``."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 
     folder, exists = local_folder(TATOEBA.local_subdir, metadata)

@@ -35,6 +35,7 @@ from xfer_tasks.data._source import (
     to_dataset_dict,
 )
 from xfer_tasks.data.squad_format import iter_squad_questions
+from xfer_tasks.metadata import check_metadata
 
 DATASET = "TyDiQA-GoldP"
 HUB_CONFIG = "secondary_task"
@@ -140,6 +141,7 @@ def load_split(
 
 def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<train split, or empty>)`` for lm-eval."""
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
     if split == "train":

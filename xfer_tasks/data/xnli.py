@@ -34,6 +34,7 @@ from xfer_tasks.data._source import (
     optional_split,
     to_dataset_dict,
 )
+from xfer_tasks.metadata import check_metadata
 
 DATASET = "XNLI"
 LABELS = ("entailment", "neutral", "contradiction")
@@ -54,18 +55,28 @@ def _label_id(value: str, where: str) -> int:
 
 
 def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
-    """XTREME's ``dev-<lang>.tsv``: premise, hypothesis, label; no header; csv-quoted."""
+    """XTREME's ``{dev,test}-<lang>.tsv``: premise, hypothesis, label; no header; csv-quoted."""
+    is_test = path.name.startswith("test-")
     rows = []
     with path.open(encoding="utf-8", newline="") as handle:
         for line_no, fields in enumerate(csv.reader(handle, delimiter="\t"), start=1):
-            if len(fields) == 2 or (len(fields) == 3 and not fields[2].strip()):
+            where = f"{path}:{line_no}"
+            last_is_label = bool(fields) and fields[-1].strip().lower() in _LABEL_IDS
+            if is_test and not last_is_label and (
+                len(fields) == 2 or (len(fields) == 3 and not fields[2].strip())
+            ):
                 raise DataFormatError(
-                    f"{path}:{line_no}: no label column (XTREME strips the labels of its test "
+                    f"{where}: no label column (XTREME strips the labels of its test "
                     f"files); use metadata {SPLIT_KEY}: validation or the XNLI-1.0 xnli.test.tsv"
+                )
+            if len(fields) == 2 and last_is_label:
+                raise DataFormatError(
+                    f"{where}: expected 3 tab-separated fields (premise, hypothesis, label), "
+                    "found 2: a sentence is missing before the label"
                 )
             if len(fields) != 3:
                 raise DataFormatError(
-                    f"{path}:{line_no}: expected 3 tab-separated fields "
+                    f"{where}: expected 3 tab-separated fields "
                     f"(premise, hypothesis, label), found {len(fields)}"
                 )
             premise, hypothesis, label = fields
@@ -73,9 +84,11 @@ def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
                 {
                     "premise": premise,
                     "hypothesis": hypothesis,
-                    "label": _label_id(label, f"{path}:{line_no}"),
+                    "label": _label_id(label, where),
                 }
             )
+    if not rows:
+        raise DataFormatError(f"{path}: no rows (empty file); expected premise, hypothesis, label lines")
     return rows
 
 
@@ -147,6 +160,7 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     The few-shot pool is the validation split (empty, with a warning, when it is not
     available); with ``xnli_split: validation`` it is the evaluated split itself.
     """
+    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
     if split == "validation":

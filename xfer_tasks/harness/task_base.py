@@ -36,6 +36,7 @@ from lm_eval.filters import build_filter_ensemble
 
 from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.harness.vectors import Embedding
+from xfer_tasks.metadata import check_metadata
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class EmbeddingRetrievalTask(Task):
         raw.setdefault("num_fewshot", 0)
         self._config = TaskConfig(**raw)
         self.metadata: dict[str, Any] = dict(self._config.metadata or {})
+        check_metadata(self.metadata, retrieval=True)  # keys and values, as xfer check-data does
         if "version" in self.metadata:
             self.VERSION = self.metadata["version"]
         self.spec = EmbedSpec.from_metadata(self.metadata)

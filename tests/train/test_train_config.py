@@ -1,0 +1,121 @@
+"""Every training config value is type- and range-checked before anything is written:
+exit 2, one line naming the file, the key and the expected value."""
+
+from __future__ import annotations
+
+import pytest
+from train_helpers import tiny_config, write_config
+from xfer_tasks.train.cli_train import main as train_main
+from xfer_tasks.train.config import ConfigError, parse_config
+
+
+def _one_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("training", "learning_rate", "fast", "expected a number, got 'fast'"),
+        ("training", "learning_rate", 0, "expected a number > 0"),
+        ("training", "per_device_train_batch_size", 0, "expected an integer >= 1, got 0"),
+        ("training", "per_device_train_batch_size", 2.5, "expected an integer >= 1, got 2.5"),
+        ("training", "gradient_accumulation_steps", "two", "expected an integer >= 1"),
+        ("training", "warmup_steps", 1.5, "expected an integer >= 0 (steps) or a fraction in [0, 1)"),
+        ("training", "weight_decay", -0.1, "expected a number >= 0"),
+        ("training", "seed", "zero", "expected an integer >= 0"),
+        ("training", "save_steps", 0, "expected an integer >= 1"),
+        ("training", "logging_steps", None, "expected an integer >= 1"),
+        ("training", "use_cpu", "yes", "expected true or false"),
+        ("training", "bf16", "sometimes", "expected auto, true or false"),
+        ("training", "lr_scheduler_type", "wavy", "expected one of linear"),
+        ("training", "trainer_args", ["x"], "expected a mapping of TrainingArguments options"),
+        ("model", "max_seq_length", 0, "expected an integer >= 8, got 0"),
+        ("model", "max_seq_length", "long", "expected an integer >= 8"),
+        ("model", "lora", {"r": 0}, "expected an integer >= 1"),
+        ("budget", "total", "lots", "expected an integer >= 1, got 'lots'"),
+        ("budget", "epochs", 0, "expected a number > 0"),
+        ("budget", "kind", "hours", "expected one of ('examples'"),
+    ],
+)
+def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsys, section, key, value, expected):
+    data = tiny_config(tiny_lm, ["mnli"])
+    data[section][key] = value
+    config = write_config(tmp_path / "cfg.yaml", data)
+    out = tmp_path / "ck"
+    assert train_main(["--config", str(config), "--output-dir", str(out)]) == 2
+    line = _one_line(capsys)
+    named = "model.lora.r" if key == "lora" else f"{section}.{key}"
+    assert line.startswith(f"xfer train: {config}: key '{named}': ")
+    assert expected in line
+    assert not out.exists() and not (tmp_path / "ck.work").exists()
+
+
+def test_target_phase_training_is_checked_too(tiny_lm):
+    data = tiny_config(tiny_lm, ["mnli"])
+    data["target_phase"] = {"tasks": ["mnli"], "training": {"learning_rate": "slow"}}
+    with pytest.raises(ConfigError, match="key 'target_phase.training.learning_rate': expected a number"):
+        parse_config(data, "cfg.yaml")
+
+
+def test_numeric_strings_are_numbers(tiny_lm):
+    """YAML 1.1 reads ``2e-5`` (no dot) as a string; it is a learning rate all the same."""
+    data = tiny_config(tiny_lm, ["mnli"])
+    data["training"]["learning_rate"] = "2e-5"
+    assert parse_config(data, "cfg.yaml").phases[0].training["learning_rate"] == 2e-5
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("/nonexistent/checkpoints/mnli", "folder /nonexistent/checkpoints/mnli does not exist"),
+        ("./ckpt/x", "folder ./ckpt/x does not exist"),
+        ("not a hub id!", "is neither an existing folder nor a Hub id"),
+        ("a/b/c", "folder a/b/c does not exist"),
+    ],
+)
+def test_model_that_is_neither_folder_nor_hub_id(tmp_path, tiny_lm, capsys, model, expected):
+    """It used to reach from_pretrained and end in an HFValidationError traceback about repo ids."""
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    code = train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck"), "--model", model])
+    line = _one_line(capsys)
+    assert code == 2
+    assert "key 'model.name_or_path (--model)'" in line and expected in line
+    assert not (tmp_path / "ck").exists()
+
+
+def test_a_file_is_not_a_model_folder(tmp_path, tiny_lm, capsys):
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    data = tiny_config(tiny_lm, ["mnli"])
+    data["model"]["name_or_path"] = str(tmp_path / "weights.bin")
+    config = write_config(tmp_path / "cfg.yaml", data)
+    assert train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck")]) == 2
+    assert "is a file; expected a model folder or a Hub id" in _one_line(capsys)
+
+
+def test_a_plausible_hub_id_passes_the_check():
+    from xfer_tasks.train.config import check_model_source
+
+    for name in ("Qwen/Qwen2.5-0.5B", "gpt2", "FacebookAI/xlm-roberta-base"):
+        check_model_source(name, "cfg.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: "Qwen/Qwen2.5-0.5B", "cannot load model 'Qwen/Qwen2.5-0.5B'"),  # offline, not cached
+        (lambda tmp: str((tmp / "empty").mkdir() or tmp / "empty"), "has no config.json: not a saved model"),
+    ],
+)
+def test_model_that_cannot_be_loaded_fails_before_the_work_folder(tmp_path, tiny_lm, capsys, make, expected):
+    """A plausible Hub id offline used to end in an OSError traceback after <out>.work was made."""
+    model = make(tmp_path)
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    code = train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck"), "--model", model])
+    line = _one_line(capsys)
+    assert code == 2 and expected in line
+    assert not (tmp_path / "ck").exists() and not (tmp_path / "ck.work").exists()
