@@ -155,3 +155,13 @@ def test_small_calibration_on_simulated_studies():
         false_positive += trends["xfer_mmmlu"].p_value < 0.05
     assert covered / studies >= 0.82
     assert false_positive / studies <= 0.175
+
+
+def test_out_onto_a_file_is_one_line_before_any_output(tmp_path, capsys):
+    results = _write_study(tmp_path, StudyDesign(
+        benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=20),), k_values=(0, 1, 2), seeds=1))
+    target = tmp_path / "taken.txt"
+    target.write_text("x")
+    assert xfer_main(["scaling", str(results), "--out", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "is a file" in captured.err

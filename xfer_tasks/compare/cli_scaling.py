@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from xfer_tasks.compare import trend
 
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.permutations < 99:
         print("xfer scaling: --permutations must be >= 99", file=sys.stderr)
+        return 2
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        print(f"xfer scaling: --out {args.out} is a file; expected a folder (new or existing)",
+              file=sys.stderr)  # fmt: skip
         return 2
     import json
 
