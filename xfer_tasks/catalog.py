@@ -34,13 +34,45 @@ XNLI = Benchmark(
     source="XTREME (Hu et al. 2020): accuracy over the three NLI labels, test split",
 )
 
+# lm-eval 0.4.13 ``lm_eval/tasks/xnli/utils.py`` (LANGUAGES; XGLM's prompt, Lin et al. 2022):
+# lang -> (question word, entailment, neutral, contradiction label words).
+XNLI_PROMPT_WORDS = {
+    "ar": ("صحيح", "نعم", "لذا", "رقم"),
+    "bg": ("правилно", "да", "така", "не"),
+    "de": ("richtig", "Ja", "Auch", "Nein"),
+    "el": ("σωστός", "Ναί", "Έτσι", "όχι"),
+    "en": ("right", "Yes", "Also", "No"),
+    "es": ("correcto", "Sí", "Asi que", "No"),
+    "fr": ("correct", "Oui", "Aussi", "Non"),
+    "hi": ("सही", "हाँ", "इसलिए", "नहीं"),
+    "ru": ("правильно", "Да", "Так", "Нет"),
+    "sw": ("sahihi", "Ndiyo", "Hivyo", "Hapana"),
+    "th": ("ถูกต้อง", "ใช่", "ดังนั้น", "ไม่"),
+    "tr": ("doğru", "Evet", "Böylece", "Hayır"),
+    "ur": ("صحیح", "جی ہاں", "اس لئے", "نہیں"),
+    "vi": ("đúng", "Vâng", "Vì vậy", "Không"),
+    "zh": ("正确", "是的", "所以", "不是的"),
+}
+
+
+def xnli_doc_to_choice(lang: str) -> str:
+    """lm-eval's ``xnli_<lang>`` ``doc_to_choice``, character for character: the three
+    candidates "<premise>, <question word>? <label word>, <hypothesis>" (empty context)."""
+    question, *labels = XNLI_PROMPT_WORDS[lang]
+    options = ",".join(f'premise+", {question}? {label}, "+hypothesis' for label in labels)
+    return "{{[" + options + "]}}"
+
+
 TYDIQA = Benchmark(
     name="xfer_tydiqa",
     languages=tuple("ar bn en fi id ko ru sw te".split()),
     hub_id="google-research-datasets/tydiqa",
     local_subdir="tydiqa_goldp",
-    metrics=("f1", "exact_match"),
-    source="official TyDiQA-GoldP / SQuAD v1.1 evaluate script: normalised token F1 and EM, max over gold answers",
+    metrics=("f1", "exact_match", "f1_mlqa", "exact_match_mlqa"),
+    source=(
+        "official TyDiQA-GoldP / SQuAD v1.1 evaluate script: normalised token F1 and EM, max over "
+        "gold answers (XTREME); *_mlqa: lm-eval tydiqa_goldp MLQA normalisation"
+    ),
 )
 
 BUCC = Benchmark(
@@ -170,6 +202,8 @@ def task_yaml(benchmark: Benchmark, lang: str) -> dict:
     if benchmark.name in MACHINE_TRANSLATED:
         config["task_alias"] = f"{benchmark.name}_{lang} (machine-translated)"
     config["dataset_kwargs"] = {"xfer_lang": lang}
+    if benchmark.name == XNLI.name:
+        config["doc_to_choice"] = xnli_doc_to_choice(lang)
     return config
 
 
