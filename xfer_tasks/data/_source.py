@@ -62,7 +62,11 @@ def load_hub_split(
     try:
         import datasets
 
-        rows = datasets.load_dataset(hub_id, config, split=split)
+        from xfer_tasks.catalog import HUB_REVISIONS
+
+        revision = HUB_REVISIONS.get(hub_id)  # the catalog's pin; None: default branch
+        kwargs = {"revision": revision} if revision else {}
+        rows = datasets.load_dataset(hub_id, config, split=split, **kwargs)
         return [dict(row) for row in rows]
     except Exception as exc:  # offline, unknown config/split, network: all mean "not available"
         where = f"{hub_id}" + (f" config {config!r}" if config else "") + f" split {split!r}"
