@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import append_results, markdown_table, timed_section  # noqa: E402
 
 from xfer_tasks.catalog import TATOEBA  # noqa: E402
-from xfer_tasks.retrieval.loaders import load_tatoeba_pair  # noqa: E402
+from xfer_tasks.data.tatoeba import load_tatoeba_pair  # noqa: E402
 
 DEFAULT_DATA = (
     Path(

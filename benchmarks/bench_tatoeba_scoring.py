@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import append_results, markdown_table, timed_section  # noqa: E402
 
 from xfer_tasks.catalog import TATOEBA_ALL  # noqa: E402
+from xfer_tasks.data.tatoeba import load_tatoeba_pair  # noqa: E402
 from xfer_tasks.retrieval import tatoeba_metrics  # noqa: E402
-from xfer_tasks.retrieval.loaders import load_tatoeba_pair  # noqa: E402
 
 METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en", "precision_xx2en", "recall_xx2en")
 

@@ -1,9 +1,11 @@
 """Read a task's raw records from local release files or the Hugging Face Hub, and fingerprint them.
 
-Local files take precedence when a data root is configured (``data_dir`` in the config or
-``$XFER_DATA_DIR``) and the task's files are there; otherwise the Hub copy is loaded. When
-neither works, :class:`xfer_tasks.data.DataMissingError` names the task, the Hub id and the
-local path tried.
+Where records come from follows the ONE rule evaluation follows too
+(``xfer_tasks/data/_source.py``): when a data root is configured (``data_dir`` in the config
+or ``$XFER_DATA_DIR``) and it holds the task's local subfolder, that subfolder is the only
+source (a missing file is an error, not a silent switch to the Hub); otherwise the Hub copy
+at the task's pinned ``hub.revision``, offline settings honoured. When neither works,
+:class:`xfer_tasks.data.DataMissingError` names the task, the Hub id and the local path tried.
 
 Readers for the official release layouts:
 
@@ -30,7 +32,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -259,22 +260,8 @@ def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
     )
 
 
-def _respect_offline_env() -> None:
-    """Honour HF_HUB_OFFLINE / HF_DATASETS_OFFLINE even when set after ``datasets`` was imported
-    (the libraries read them once, at import); otherwise an offline machine waits for retries."""
-    import datasets.config
-    import huggingface_hub.constants
-
-    if any(os.environ.get(k, "").upper() in ("1", "ON", "YES", "TRUE") for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
-        datasets.config.HF_HUB_OFFLINE = True
-        datasets.config.HF_DATASETS_OFFLINE = True
-        huggingface_hub.constants.HF_HUB_OFFLINE = True
-
-
 def _load_hub(task: TaskSpec, split: str) -> RawData:
-    import datasets
-
-    _respect_offline_env()
+    from xfer_tasks.data._source import hub_dataset
 
     src = task.hub
     assert src is not None
@@ -284,7 +271,7 @@ def _load_hub(task: TaskSpec, split: str) -> RawData:
     records: list[dict[str, Any]] = []
     prints: list[str] = []
     for hub_split in _as_list(hub_splits):
-        ds = datasets.load_dataset(src.path, src.name, split=hub_split, revision=src.revision)
+        ds = hub_dataset(src.path, src.name, hub_split, src.revision)
         records.extend(ds.to_list())
         prints.append(f"{hub_split}={ds._fingerprint}")
     return RawData(
@@ -304,12 +291,24 @@ def load_raw(task: TaskSpec, split: str, data_dir: str | Path | None = None) -> 
     root = Path(data_dir).expanduser() if data_dir else local_data_root()
     local_path = None
     if task.local is not None and root is not None:
-        local_path = root / (task.local.subdir or task.name)
+        folder = root / (task.local.subdir or task.name)
+        local_path = folder
         found = _load_local(task, split, root)
         if found is not None:
             return found
         if split in task.local.files:
-            local_path = ", ".join(str(local_path / f) for f in task.local.files[split])
+            local_path = ", ".join(str(folder / f) for f in task.local.files[split])
+        if folder.is_dir():  # the local folder is the only source (xfer_tasks/data/_source.py)
+            from xfer_tasks.data._source import missing_local_file
+
+            declared = task.local.files.get(split)
+            hint = "" if declared else f"the task's local layout declares no {split!r} files"
+            raise missing_local_file(
+                f"{task.name} ({split})",
+                task.hub_id,
+                [folder / f for f in declared] if declared else [folder],
+                hint,
+            )
     reason = "no Hub copy (licensed data: bring your own files)"
     if task.hub is not None:
         try:

@@ -90,6 +90,9 @@ def lm_eval_command(checkpoint: Path, tasks: list[str], output: Path) -> list[st
         "lm_eval", "--model", "hf", "--model_args", f"pretrained={checkpoint}",
         "--include_path", str(tasks_path()), "--tasks", ",".join(tasks),
         "--metadata", json.dumps(EVAL_METADATA), "--batch_size", "8",
+        # TyDiQA's default max_gen_toks (809, the longest dev answer in bytes) does not fit the
+        # tiny LM's 512-token context; its demo answers are short
+        "--gen_kwargs", "max_gen_toks=32",
         "--output_path", str(output), "--log_samples",
     ]  # fmt: skip
 

@@ -1,8 +1,15 @@
-"""lm-eval hooks of the xfer_global_mmlu_<lang> tasks: data from xfer_tasks.data.global_mmlu, MMLU's prompt."""
+"""lm-eval hooks of the xfer_global_mmlu_<lang> tasks: data from xfer_tasks.data.global_mmlu, lm-eval's prompt."""
 
 from xfer_tasks.data import global_mmlu
 from xfer_tasks.data.mmlu_common import format_question
+from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
 from xfer_tasks.metrics.choice import choice_accuracy, cultural_split_metrics
+
+
+class GlobalMMLUTask(MMLUFamilyTask):
+    """The task class; few-shot examples: the first k dev questions of the same subject (lm-eval's rule)."""
+
+    SAME_SUBJECT_SHOTS = True
 
 
 def load(xfer_lang: str, **metadata):

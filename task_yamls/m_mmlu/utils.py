@@ -1,7 +1,14 @@
-"""lm-eval hooks of the xfer_m_mmlu_<lang> tasks: data from xfer_tasks.data.m_mmlu, MMLU's prompt."""
+"""lm-eval hooks of the xfer_m_mmlu_<lang> tasks: data from xfer_tasks.data.m_mmlu, lm-eval's prompt."""
 
 from xfer_tasks.data import m_mmlu
 from xfer_tasks.data.mmlu_common import format_question
+from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
+
+
+class OkapiMMLUTask(MMLUFamilyTask):
+    """The task class; few-shot examples: the first k questions of the dev split (lm-eval's m_mmlu rule)."""
+
+    SAME_SUBJECT_SHOTS = False
 
 
 def load(xfer_lang: str, **metadata):

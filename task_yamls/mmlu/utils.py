@@ -1,7 +1,14 @@
-"""lm-eval hooks of the xfer_mmlu_<lang> tasks: data from xfer_tasks.data.mmlu, MMLU's prompt."""
+"""lm-eval hooks of the xfer_mmlu_<lang> tasks: data from xfer_tasks.data.mmlu, lm-eval's prompt."""
 
 from xfer_tasks.data import mmlu
 from xfer_tasks.data.mmlu_common import format_question
+from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
+
+
+class MMLUTask(MMLUFamilyTask):
+    """The task class; few-shot examples: the first k dev questions of the same subject (lm-eval's rule)."""
+
+    SAME_SUBJECT_SHOTS = True
 
 
 def load(xfer_lang: str, **metadata):

@@ -1,7 +1,14 @@
-"""lm-eval hooks of the xfer_mmmlu_<lang> tasks: data from xfer_tasks.data.mmmlu, MMLU's prompt."""
+"""lm-eval hooks of the xfer_mmmlu_<lang> tasks: data from xfer_tasks.data.mmmlu, lm-eval's prompt."""
 
 from xfer_tasks.data import mmmlu
 from xfer_tasks.data.mmlu_common import format_question
+from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
+
+
+class MMMLUTask(MMLUFamilyTask):
+    """The task class; few-shot examples: the first k dev questions of the same subject (lm-eval's rule)."""
+
+    SAME_SUBJECT_SHOTS = True
 
 
 def load(xfer_lang: str, **metadata):

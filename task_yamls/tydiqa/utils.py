@@ -1,6 +1,8 @@
-"""lm-eval hooks of the xfer_tydiqa_<lang> tasks: data from xfer_tasks.data.tydiqa, SQuAD v1.1 scores."""
+"""lm-eval hooks of the xfer_tydiqa_<lang> tasks: data from xfer_tasks.data.tydiqa; SQuAD v1.1
+scores (XTREME's) and lm-eval's MLQA-normalised scores."""
 
 from xfer_tasks.data import tydiqa
+from xfer_tasks.metrics.mlqa import mlqa_scores
 from xfer_tasks.metrics.squad import squad_scores
 
 
@@ -10,5 +12,8 @@ def load(xfer_lang: str, **metadata):
 
 
 def process_results(doc: dict, results: list[str]) -> dict[str, float]:
-    """Exact match and F1 of the generated answer, each the max over the gold answers."""
-    return squad_scores(results[0], doc["answers"]["text"])
+    """Per question, each a max over the gold answers: ``exact_match`` / ``f1`` with the official
+    SQuAD v1.1 normalisation (XTREME's TyDiQA-GoldP scoring), and ``exact_match_mlqa`` /
+    ``f1_mlqa`` with lm-eval's MLQA normalisation (its ``tydiqa_goldp_<lang>`` scoring)."""
+    golds = doc["answers"]["text"]
+    return squad_scores(results[0], golds) | mlqa_scores(results[0], golds, doc["lang"])

@@ -1,6 +1,9 @@
-"""lm-eval hook of the xfer_xnli_<lang> tasks: the data comes from xfer_tasks.data.xnli."""
+"""lm-eval hooks of the xfer_xnli_<lang> tasks: data from xfer_tasks.data.xnli, lm-eval's xnli prompt."""
 
 from xfer_tasks.data import xnli
+from xfer_tasks.harness.choice_tasks import XNLITask
+
+__all__ = ["XNLITask", "load"]
 
 
 def load(xfer_lang: str, **metadata):

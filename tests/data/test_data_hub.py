@@ -30,13 +30,12 @@ def hub(monkeypatch):
 def test_xnli_hub(hub):
     calls, tables = hub
     tables[("facebook/xnli", "de", "test")] = [{"premise": "P", "hypothesis": "H", "label": 2}]
-    tables[("facebook/xnli", "de", "validation")] = [
-        {"premise": "p", "hypothesis": "h", "label": 0}
-    ]
+    tables[("facebook/xnli", "de", "train")] = [{"premise": "p", "hypothesis": "h", "label": 0}]
     data = xnli.load_task_data("de", {})
     assert data["eval"][0] == {"premise": "P", "hypothesis": "H", "label": 2}
-    assert data["fewshot"].num_rows == 1
-    assert calls == [("facebook/xnli", "de", "test"), ("facebook/xnli", "de", "validation")]
+    assert data["fewshot"][0] == {"premise": "p", "hypothesis": "h", "label": 0}
+    # few-shot pool: the train split, as lm-eval's xnli_<lang>
+    assert calls == [("facebook/xnli", "de", "test"), ("facebook/xnli", "de", "train")]
 
 
 def test_tydiqa_hub_filters_the_language(hub):

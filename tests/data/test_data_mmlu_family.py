@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from xfer_tasks.data import DataFormatError, DataMissingError, global_mmlu, m_mmlu, mmlu, mmmlu
-from xfer_tasks.data.mmlu_common import HEADER, format_example, format_question
+from xfer_tasks.data.mmlu_common import HEADER, SPLIT_FIELD, format_question
 from xfer_tasks.data.release_files import write_global_mmlu_parquet, write_mmmlu_csv
 
 
@@ -28,28 +28,27 @@ def test_english_mmlu_zero_shot_prefix_is_the_header(shared_data):
     assert format_question(row).endswith("\nD. " + row["choices"][3] + "\nAnswer:")
 
 
-def test_subject_shots_follow_the_original_protocol(shared_data):
+def test_subject_shots_keep_the_description_and_tag_splits(shared_data):
+    """The examples themselves come from the task class (checked against lm-eval's own mmlu
+    in tests/task_yamls/test_task_yamls_parity.py); the records only carry the header and
+    the split each comes from."""
     md = {"data_dir": str(shared_data), "mmlu_subject_shots": 5}
     data = mmlu.load_task_data("en", md)
-    dev = mmlu.load_split("dev", {"data_dir": str(shared_data)})
-    for row in (data["eval"][0], data["eval"][5000], data["eval"][14041]):
-        same_subject = [d for d in dev if d["subject"] == row["subject"]][:5]
-        expected = HEADER.format(subject_name=row["subject_name"]) + "".join(
-            map(format_example, same_subject)
-        )
-        assert row["prompt_prefix"] == expected
-        assert row["prompt_prefix"].count("\nAnswer: ") == 5
+    row = data["eval"][5000]
+    assert row["prompt_prefix"] == HEADER.format(subject_name=row["subject_name"])
+    assert set(data["eval"][SPLIT_FIELD]) == {"test"} and set(data["fewshot"][SPLIT_FIELD]) == {"dev"}
 
 
-def test_format_example_by_hand():
+def test_format_question_by_hand():
     record = {"question": " 2 + 2 = ? ", "choices": ["3", "4", "5", "22"], "answer": 1}
-    assert format_example(record) == "2 + 2 = ?\nA. 3\nB. 4\nC. 5\nD. 22\nAnswer: B\n\n"
+    assert format_question(record) == "2 + 2 = ?\nA. 3\nB. 4\nC. 5\nD. 22\nAnswer:"
 
 
 def test_m_mmlu_real_okapi_files(shared_data):
     md = {"data_dir": str(shared_data), "m_mmlu_split": "validation"}
     data = m_mmlu.load_task_data("de", md)
     assert data["eval"].num_rows == 1449 and data["fewshot"].num_rows == 277
+    assert set(data["eval"]["prompt_prefix"]) == {""}  # lm-eval's m_mmlu has no description
     assert all("/" not in subject and subject for subject in data["eval"]["subject"])
 
 
@@ -78,19 +77,31 @@ def test_mmmlu_openai_csv(tmp_path):
     data = mmmlu.load_task_data("sw_ke", {"data_dir": str(tmp_path)})
     assert data["eval"]["answer"] == [2, 0]
     assert data["eval"]["subject_name"] == ["anatomy", "world religions"]
-    assert data["fewshot"].num_rows == 0  # no dev split in the release
+    # no dev split: the pool is the test split itself, as in lm-eval's openai-mmmlu
+    assert data["fewshot"].to_list() == data["eval"].to_list()
+    assert data["eval"]["prompt_prefix"][0] == (
+        "The following are multiple choice questions (with answers) about anatomy (Swahili).\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "subject"),
+    [
+        ("college_mathematics_test.csv_sw-KE.csv", "college_mathematics"),
+        ("world_religions_test-sw", "world_religions"),
+        ("anatomy", "anatomy"),
+    ],
+)
+def test_mmmlu_subject_cells_with_file_names(tmp_path, cell, subject):
+    """Some openai/MMMLU configs put file names in Subject; lm-eval cuts them the same way."""
+    write_mmmlu_csv(tmp_path / "mmmlu", "sw_ke", [dict(QUESTIONS[0], Subject=cell)])
+    assert mmmlu.load_split("sw_ke", {"data_dir": str(tmp_path)})[0]["subject"] == subject
 
 
 def test_mmmlu_bad_answer_letter(tmp_path):
     write_mmmlu_csv(tmp_path / "mmmlu", "de_de", [dict(QUESTIONS[0], Answer="E")])
     with pytest.raises(DataFormatError, match=r"mmlu_DE-DE.csv:2: answer 'E'"):
         mmmlu.load_split("de_de", {"data_dir": str(tmp_path)})
-
-
-def test_mmmlu_subject_shots_need_a_dev_split(tmp_path):
-    write_mmmlu_csv(tmp_path / "mmmlu", "de_de", QUESTIONS)
-    with pytest.raises(ValueError, match="needs a dev split"):
-        mmmlu.load_task_data("de_de", {"data_dir": str(tmp_path), "mmlu_subject_shots": 1})
 
 
 def _global_rows(labels):
@@ -110,6 +121,7 @@ def test_global_mmlu_parquet_keeps_cultural_labels(tmp_path):
     assert data["eval"]["cultural_sensitivity_label"] == ["CS", "CA", "-"]
     assert data["eval"]["answer"] == [0, 1, 2]
     assert data["fewshot"].num_rows == 1
+    assert set(data["eval"]["prompt_prefix"]) == {""}  # lm-eval's global_mmlu_full: none
 
 
 def test_global_mmlu_missing_column(tmp_path):

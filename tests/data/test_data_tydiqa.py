@@ -86,3 +86,22 @@ def test_missing_language_file_names_every_path_tried(tmp_path):
     message = str(info.value)
     assert "TyDiQA-GoldP" in message and "google-research-datasets/tydiqa" in message
     assert "telugu_tydiqa_dev.json" in message and "tydiqa-goldp-v1.1-dev.json" in message
+
+
+def test_max_gen_toks_cuts_no_gold_answer_for_a_byte_level_tokenizer(shared_data):
+    """Every dev gold answer, in UTF-8 bytes plus the leading space, fits in max_gen_toks
+    (a byte-level tokenizer spends one token per byte; other tokenizers fewer)."""
+    import yaml
+
+    from xfer_tasks.paths import tasks_path
+
+    longest = max(
+        len(text.encode("utf-8"))
+        for lang in TYDIQA.languages
+        for row in tydiqa.load_split(lang, "validation", {"data_dir": str(shared_data)})
+        for text in row["answers"]["text"]
+    )
+    assert longest == 808  # Finnish; the figure docs/tasks.md quotes
+    template = (tasks_path() / "tydiqa" / "_template_yaml").read_text(encoding="utf-8")
+    config = yaml.safe_load(template.replace("!function ", ""))
+    assert config["generation_kwargs"]["max_gen_toks"] == longest + 1

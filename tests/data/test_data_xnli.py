@@ -30,10 +30,32 @@ def test_rows_match_the_file_and_hub_label_order(shared_data):
     assert [names[r["label"]] for r in rows] == [label for _, _, label in raw]
 
 
-def test_task_data_uses_selected_split_and_validation_pool(shared_data):
+def test_task_data_uses_selected_split_and_no_train_means_no_pool(shared_data):
     data = xnli.load_task_data("sw", {"data_dir": str(shared_data), "xnli_split": "dev"})
     assert set(data) == {"eval", "fewshot"}
-    assert data["eval"].num_rows == data["fewshot"].num_rows == 2490
+    assert data["eval"].num_rows == 2490
+    assert data["fewshot"].num_rows == 0  # no XNLI-MT train file: zero-shot only
+
+
+def test_few_shot_pool_is_the_xnli_mt_train_file(tmp_path):
+    """lm-eval's xnli_<lang> draws few-shot examples from the train split (XNLI-MT)."""
+    folder = tmp_path / "xnli" / "XNLI-MT-1.0" / "multinli"
+    folder.mkdir(parents=True)
+    (folder / "multinli.train.de.tsv").write_text(
+        'premise\thypo\tlabel\nEr sagt "ja".\tEr sagt etwas.\tentailment\n'
+        "A\tB\tcontradictory\nC\tD\tneutral\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "xnli" / "dev-de.tsv").write_text("P\tH\tneutral\n", encoding="utf-8")
+    data = xnli.load_task_data("de", {"data_dir": str(tmp_path), "xnli_split": "validation"})
+    assert data["fewshot"].to_list() == [
+        {"premise": 'Er sagt "ja".', "hypothesis": "Er sagt etwas.", "label": 0},
+        {"premise": "A", "hypothesis": "B", "label": 2},
+        {"premise": "C", "hypothesis": "D", "label": 1},
+    ]
+    (folder / "multinli.train.de.tsv").write_text("premise\tlabel\nA\tneutral\n", "utf-8")
+    with pytest.raises(DataFormatError, match=r"multinli.train.de.tsv: header lacks column\(s\) hypo"):
+        xnli.load_task_data("de", {"data_dir": str(tmp_path), "xnli_split": "validation"})
 
 
 def test_default_test_split_missing_locally_names_paths_and_hint(shared_data):

@@ -11,8 +11,8 @@ import pytest
 from harness_helpers import task_manager
 
 from xfer_tasks.catalog import TATOEBA
+from xfer_tasks.data.tatoeba import load_tatoeba_pair
 from xfer_tasks.retrieval import tatoeba_metrics
-from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 
 lm_eval = pytest.importorskip("lm_eval")
 LIMIT = 60

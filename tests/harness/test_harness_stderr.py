@@ -15,6 +15,7 @@ from harness_helpers import embedded_bucc_splits, task_manager
 from helpers import synthetic_sentences, write_tatoeba_pair
 
 from xfer_tasks.catalog import TATOEBA
+from xfer_tasks.data.tatoeba import load_tatoeba_pair
 from xfer_tasks.harness.hf_embed import embed_texts
 from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.retrieval.bootstrap import (
@@ -23,7 +24,6 @@ from xfer_tasks.retrieval.bootstrap import (
     tatoeba_bootstrap_stderr,
 )
 from xfer_tasks.retrieval.bucc import bucc_extraction
-from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 from xfer_tasks.retrieval.tatoeba import tatoeba_predictions
 
 lm_eval = pytest.importorskip("lm_eval")

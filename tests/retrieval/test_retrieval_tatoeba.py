@@ -9,8 +9,8 @@ import pytest
 from retrieval_numpy_reference import tatoeba_reference
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+from xfer_tasks.data.tatoeba import load_tatoeba_pair
 from xfer_tasks.retrieval import tatoeba_metrics
-from xfer_tasks.retrieval.loaders import load_tatoeba_pair
 from xfer_tasks.retrieval.tatoeba import METRIC_KEYS, weighted_prf_of_index_predictions
 
 

@@ -46,7 +46,7 @@ def test_group_yamls_average_languages_unweighted():
     for benchmark_name, folder in catalog.YAML_FAMILIES.items():
         config = yaml.safe_load((tasks_path() / folder / f"_{benchmark_name}.yaml").read_text())
         assert {m["metric"] for m in config["aggregate_metric_list"]} == set(
-            catalog.benchmark_by_name(benchmark_name).metrics
+            catalog.benchmark_by_name(benchmark_name).group_metrics
         )
         assert all(m["weight_by_size"] is False for m in config["aggregate_metric_list"])
 

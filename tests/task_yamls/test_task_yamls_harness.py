@@ -11,9 +11,10 @@ import math
 
 import pytest
 
-from xfer_tasks.catalog import GLOBAL_MMLU, MMMLU, TYDIQA, XNLI
+from xfer_tasks.catalog import GLOBAL_MMLU, MMMLU, TYDIQA, XNLI, XNLI_PROMPT_WORDS
 from xfer_tasks.data.mmlu_common import HEADER, format_question
 from xfer_tasks.metrics.choice import choice_accuracy, cultural_split_scores
+from xfer_tasks.metrics.mlqa import mlqa_scores
 from xfer_tasks.metrics.squad import squad_scores
 from xfer_tasks.paths import tasks_path
 
@@ -85,11 +86,12 @@ def test_xnli_prompt_and_accuracy(run):
         assert len(samples) == LIMIT
         for sample in samples:
             doc = sample["doc"]
-            contexts = {arg[0] for arg in sample["arguments"]}
-            assert contexts == {
-                f"{doc['premise']}\nQuestion: {doc['hypothesis']} True, False or Neither?\nAnswer:"
-            }
-            assert [arg[1] for arg in sample["arguments"]] == [" True", " Neither", " False"]
+            # lm-eval's xnli_<lang> prompt: empty context, one candidate sentence per label
+            question, *labels = XNLI_PROMPT_WORDS[lang]
+            assert {arg[0] for arg in sample["arguments"]} == {""}
+            assert [arg[1] for arg in sample["arguments"]] == [
+                f" {doc['premise']}, {question}? {label}, {doc['hypothesis']}" for label in labels
+            ]
         expected = sum(choice_accuracy(_lls(s), s["doc"]["label"]) for s in samples) / LIMIT
         assert _score(run, f"xfer_xnli_{lang}", "acc") == pytest.approx(expected)
 
@@ -119,9 +121,11 @@ def test_tydiqa_generation_scored_with_squad_v11(run):
         samples = run["samples"][f"xfer_tydiqa_{lang}"]
         assert len(samples) == LIMIT
         recomputed = [
-            squad_scores(s["filtered_resps"][0], s["doc"]["answers"]["text"]) for s in samples
+            squad_scores(s["filtered_resps"][0], s["doc"]["answers"]["text"])
+            | mlqa_scores(s["filtered_resps"][0], s["doc"]["answers"]["text"], lang)
+            for s in samples
         ]
-        for metric in ("exact_match", "f1"):
+        for metric in ("exact_match", "f1", "exact_match_mlqa", "f1_mlqa"):
             expected = sum(r[metric] for r in recomputed) / LIMIT
             assert _score(run, f"xfer_tydiqa_{lang}", metric) == pytest.approx(expected)
         sample = samples[0]

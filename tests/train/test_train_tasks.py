@@ -200,6 +200,23 @@ def test_missing_data_names_task_hub_id_and_local_path(tmp_path):
     assert str(tmp_path / "mnli" / "multinli_1.0" / "multinli_1.0_train.jsonl") in message
 
 
+def test_a_present_local_folder_is_the_only_source(tmp_path, monkeypatch):
+    """The rule evaluation follows too (xfer_tasks/data/_source.py): a local subfolder that
+    lacks the split's file is an error naming the path; the Hub is not tried."""
+    import datasets
+
+    def no_hub(*args, **kwargs):
+        raise AssertionError("the Hub must not be tried when the local folder exists")
+
+    monkeypatch.setattr(datasets, "load_dataset", no_hub)
+    write_multinli_jsonl(tmp_path, n=3)  # train only
+    with pytest.raises(DataMissingError) as err:
+        load_task("mnli", "validation", tmp_path)
+    message = str(err.value)
+    assert "takes precedence" in message
+    assert str(tmp_path / "mnli" / "multinli_1.0" / "multinli_1.0_dev_matched.jsonl") in message
+
+
 def test_ccg_without_files_says_bring_your_own(tmp_path):
     with pytest.raises(DataMissingError, match="bring your own"):
         load_task("ccg", "train", tmp_path)

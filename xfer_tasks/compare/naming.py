@@ -11,14 +11,15 @@ from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, XTREME_MEMBERS, B
 
 _BY_NAME = {b.name: b for b in ALL_BENCHMARKS}
 
-# Diagnostic outputs that are not scores: BUCC's tuned threshold and the precision/recall
-# behind its F1. They are shown by ``xfer compare`` but never tracked by ``xfer regress``.
-NON_SCORE_METRICS = frozenset({"threshold", "precision", "recall"})
+# Diagnostic outputs that are not scores (declared once, as each catalog entry's
+# ``diagnostics``: BUCC's tuned threshold and the precision/recall behind its F1). They are
+# shown by ``xfer compare`` but never tracked by ``xfer regress``.
+NON_SCORE_METRICS = frozenset(m for b in ALL_BENCHMARKS for m in b.diagnostics)
 
 # The metric XTREME reports per benchmark (used for the overall XTREME score, the scaling
 # curve and the heatmap): XNLI accuracy, TyDiQA-GoldP F1, BUCC F1, Tatoeba accuracy (English
-# queries, as XTREME), MMLU variants accuracy. It is each catalog entry's first metric.
-HEADLINE_METRIC = {b.name: b.metrics[0] for b in ALL_BENCHMARKS}
+# queries, as XTREME), MMLU variants accuracy: each catalog entry's ``headline_metric``.
+HEADLINE_METRIC = {b.name: b.headline_metric for b in ALL_BENCHMARKS}
 
 
 def split_task(task: str, groups: dict[str, list[str]] | None = None) -> tuple[str, str]:
@@ -45,7 +46,7 @@ def score_metrics(benchmark: str, reported: list[str]) -> list[str]:
     """The metrics of ``reported`` that are scores (tracked by regress, averaged by compare)."""
     bench = _BY_NAME.get(benchmark)
     if bench is not None:
-        return [m for m in bench.metrics if m in reported and m not in NON_SCORE_METRICS]
+        return [m for m in bench.score_metrics if m in reported]
     return [m for m in reported if m not in NON_SCORE_METRICS]
 
 

@@ -1,10 +1,18 @@
-"""Shared plumbing of the loaders: local-or-Hub choice, split options, Hub errors as one line.
+"""Where data comes from: ONE rule for evaluation (``xfer_tasks.data``) and training
+(``train/sources.py``).
 
-Rule for every dataset: when a data root is configured (``--metadata data_dir`` or
-``$XFER_DATA_DIR``) and it holds the dataset's subfolder, that subfolder is the only
-source (a missing file there is an error, never a silent switch to the Hub). Otherwise
-the dataset comes from its Hub id; if that fails too, :class:`DataMissingError` names the
-dataset, the Hub id and the local path that was tried.
+1. Local first. When a data root is configured (``--metadata data_dir`` / the training
+   config's ``data_dir``, else ``$XFER_DATA_DIR``) and it holds the dataset's subfolder,
+   that subfolder is the ONLY source: a missing file there is an error
+   (:func:`missing_local_file`), never a silent switch to the Hub.
+2. Otherwise the Hub id, at the revision the declaration pins (evaluation:
+   ``Benchmark.hub_revision`` in ``xfer_tasks/catalog.py``; training: ``hub.revision`` in the
+   task YAML; unpinned means the Hub's default branch), through :func:`hub_dataset`.
+3. Offline: ``HF_HUB_OFFLINE`` / ``HF_DATASETS_OFFLINE`` are honoured even when set after
+   ``datasets`` was imported (:func:`respect_offline_env`), so an offline machine fails at
+   once instead of waiting for retries.
+4. When neither works, :class:`DataMissingError` names the dataset, the Hub id and the local
+   path that was tried, in one line.
 """
 
 from __future__ import annotations
@@ -53,6 +61,31 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"[:300]
 
 
+def respect_offline_env() -> None:
+    """Honour HF_HUB_OFFLINE / HF_DATASETS_OFFLINE even when set after ``datasets`` was imported
+    (the libraries read them once, at import); otherwise an offline machine waits for retries."""
+    import os
+
+    import datasets.config
+    import huggingface_hub.constants
+
+    flags = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    if any(os.environ.get(k, "").upper() in ("1", "ON", "YES", "TRUE") for k in flags):
+        datasets.config.HF_HUB_OFFLINE = True
+        datasets.config.HF_DATASETS_OFFLINE = True
+        huggingface_hub.constants.HF_HUB_OFFLINE = True
+
+
+def hub_dataset(hub_id: str, config: str | None, split: str, revision: str | None = None):
+    """``datasets.load_dataset(hub_id, config, split=split)`` at ``revision`` (when pinned),
+    offline settings honoured; errors propagate (callers turn them into DataMissingError)."""
+    import datasets
+
+    respect_offline_env()
+    kwargs = {"revision": revision} if revision else {}
+    return datasets.load_dataset(hub_id, config, split=split, **kwargs)
+
+
 def load_hub_split(
     dataset: str,
     hub_id: str,
@@ -60,11 +93,12 @@ def load_hub_split(
     split: str,
     tried: Path | None,
 ) -> list[dict[str, Any]]:
-    """One split of a Hub dataset as a list of rows; any failure is a :class:`DataMissingError`."""
+    """One split of a Hub dataset as a list of rows, at the catalog's pinned revision; any
+    failure is a :class:`DataMissingError`."""
     try:
-        import datasets
+        from xfer_tasks.catalog import HUB_REVISIONS
 
-        rows = datasets.load_dataset(hub_id, config, split=split)
+        rows = hub_dataset(hub_id, config, split, HUB_REVISIONS.get(hub_id))
         return [dict(row) for row in rows]
     except Exception as exc:  # offline, unknown config/split, network: all mean "not available"
         where = f"{hub_id}" + (f" config {config!r}" if config else "") + f" split {split!r}"

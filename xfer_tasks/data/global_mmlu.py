@@ -25,7 +25,7 @@ from xfer_tasks.data._source import (
     local_folder,
     missing_local_file,
 )
-from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
+from xfer_tasks.data.mmlu_common import make_record, no_header, task_data_with_dev
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "Global-MMLU"
@@ -100,5 +100,5 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     return task_data_with_dev(
         lambda split: load_split(lang, split, metadata),
-        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split",
+        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split", no_header,
     )  # fmt: skip

@@ -22,7 +22,7 @@ from xfer_tasks.data._source import (
     local_folder,
     missing_local_file,
 )
-from xfer_tasks.data.mmlu_common import make_record, task_data_with_dev
+from xfer_tasks.data.mmlu_common import make_record, mmlu_header, task_data_with_dev
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "MMLU"
@@ -113,5 +113,5 @@ def load_task_data(lang: str = "en", metadata: Mapping[str, Any] | None = None):
         raise ValueError(f"{DATASET}: only 'en' (this is English MMLU), got {lang!r}")
     return task_data_with_dev(
         lambda split: load_split(split, metadata),
-        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, "dev split",
+        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, "dev split", mmlu_header,
     )  # fmt: skip

@@ -1,13 +1,11 @@
 """What every MMLU-family loader shares: one record schema and the MMLU prompt.
 
 Record: ``{"question": str, "choices": [A, B, C, D], "answer": 0-3, "subject": snake_case
-English subject, "subject_name": subject with spaces, "prompt_prefix": str}`` (Global-MMLU
-adds ``cultural_sensitivity_label``).
+English subject, "subject_name": subject with spaces, "prompt_prefix": str, "xfer_split":
+the split the record comes from}`` (Global-MMLU adds ``cultural_sensitivity_label``).
 
-The prompt is Hendrycks et al.'s (hendrycks/test ``evaluate.py``: ``gen_prompt`` and
-``format_example``), with lm-eval's ``question.strip()``::
-
-    The following are multiple choice questions (with answers) about <subject name>.
+The question block is Hendrycks et al.'s (hendrycks/test ``evaluate.py``:
+``format_example``) as lm-eval writes it (``{{question.strip()}}\nA. ...\nAnswer:``)::
 
     <question>
     A. <choice>
@@ -16,25 +14,24 @@ The prompt is Hendrycks et al.'s (hendrycks/test ``evaluate.py``: ``gen_prompt``
     D. <choice>
     Answer:
 
-scored by log-likelihood of `` A`` … `` D``. ``prompt_prefix`` is the header line (the
-task YAMLs use it as lm-eval's per-document ``description``); with the metadata key
-``mmlu_subject_shots: k`` it also holds the first ``k`` dev questions of the same subject
-with their answers, which is the original MMLU few-shot protocol.
+scored by log-likelihood of `` A`` … `` D``. ``prompt_prefix`` is lm-eval's per-document
+``description`` of the family's built-in task: ``HEADER`` for English MMLU (lm-eval's
+``mmlu``), ``HEADER`` plus the language for MMMLU (lm-eval's ``openai-mmmlu``), empty for
+Global-MMLU and Okapi m_mmlu (lm-eval's ``global_mmlu_full_*`` and ``m_mmlu_*`` have none).
+Few-shot examples are chosen by the task class (``xfer_tasks.harness.choice_tasks``) with
+lm-eval's ``first_n`` rule; ``mmlu_subject_shots: k`` sets that k as the default.
 """
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from xfer_tasks.data import DataFormatError
 
-log = logging.getLogger(__name__)
-
 LETTERS = ("A", "B", "C", "D")
 SUBJECT_SHOTS_KEY = "mmlu_subject_shots"
+SPLIT_FIELD = "xfer_split"
 HEADER = "The following are multiple choice questions (with answers) about {subject_name}.\n\n"
 
 
@@ -77,11 +74,6 @@ def format_question(record: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\nAnswer:"
 
 
-def format_example(record: Mapping[str, Any]) -> str:
-    """A solved example as it appears in a few-shot prompt."""
-    return f"{format_question(record)} {LETTERS[record['answer']]}\n\n"
-
-
 def subject_shots(metadata: Mapping[str, Any] | None) -> int:
     """The ``mmlu_subject_shots`` metadata value (0 when unset)."""
     value = (metadata or {}).get(SUBJECT_SHOTS_KEY, 0) or 0
@@ -96,30 +88,14 @@ def subject_shots(metadata: Mapping[str, Any] | None) -> int:
     return shots
 
 
-def add_prompt_prefix(
-    records: list[dict[str, Any]], dev: list[dict[str, Any]], shots: int, dataset: str
-) -> list[dict[str, Any]]:
-    """Set each record's ``prompt_prefix``: header, then ``shots`` same-subject dev examples."""
-    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for example in dev:
-        by_subject[example["subject"]].append(example)
-    short = set()
-    for record in records:
-        examples = by_subject.get(record["subject"], [])[:shots]
-        if len(examples) < shots:
-            short.add(record["subject"])
-        record["prompt_prefix"] = HEADER.format(subject_name=record["subject_name"]) + "".join(
-            format_example(example) for example in examples
-        )
-    if short:
-        log.warning(
-            "%s: fewer than %d dev examples for %d subject(s) (%s); those prompts use all there are",
-            dataset,
-            shots,
-            len(short),
-            ", ".join(sorted(short)[:5]),
-        )
-    return records
+def mmlu_header(record: Mapping[str, Any]) -> str:
+    """lm-eval ``mmlu``'s description: ``HEADER`` with the subject's name."""
+    return HEADER.format(subject_name=record["subject_name"])
+
+
+def no_header(record: Mapping[str, Any]) -> str:
+    """No description (lm-eval's ``global_mmlu_full_*`` and okapi ``m_mmlu_*``)."""
+    return ""
 
 
 def task_splits(
@@ -127,18 +103,26 @@ def task_splits(
     dev: list[dict[str, Any]],
     metadata: Mapping[str, Any] | None,
     dataset: str,
+    *,
+    evaluated_split: str,
+    dev_split: str,
+    description: Callable[[Mapping[str, Any]], str],
 ):
-    """``DatasetDict(eval=..., fewshot=<dev>)`` with each record's ``prompt_prefix`` set."""
+    """``DatasetDict(eval=..., fewshot=<dev>)``, each record's ``prompt_prefix`` set by
+    ``description`` and its ``xfer_split`` to the split it comes from (the task class leaves
+    the evaluated question out of its own prompt when both are the same split)."""
     from xfer_tasks.data._source import to_dataset_dict
 
     shots = subject_shots(metadata)
     if shots and not dev:
         raise ValueError(
-            f"{dataset}: metadata {SUBJECT_SHOTS_KEY}={shots} needs a dev split, and none is available"
+            f"{dataset}: metadata {SUBJECT_SHOTS_KEY}={shots} needs a few-shot split, and none is available"
         )
     dev = [dict(example) for example in dev]  # may be the evaluated split itself
-    add_prompt_prefix(evaluated, dev, shots, dataset)
-    add_prompt_prefix(dev, [], 0, dataset)
+    for records, split in ((evaluated, evaluated_split), (dev, dev_split)):
+        for record in records:
+            record["prompt_prefix"] = description(record)
+            record[SPLIT_FIELD] = split
     return to_dataset_dict(
         {"eval": evaluated, "fewshot": dev}, features_from="eval", dataset=dataset
     )
@@ -152,6 +136,7 @@ def task_data_with_dev(
     default_split: str,
     dataset: str,
     dev_label: str,
+    description: Callable[[Mapping[str, Any]], str],
 ):
     """The evaluated split chosen with ``metadata[split_key]`` plus the dev split as the
     few-shot pool (the evaluated split itself when that is dev; empty when there is none),
@@ -165,4 +150,7 @@ def task_data_with_dev(
         if split == "dev"
         else optional_split(lambda: load_split("dev"), dataset, dev_label)
     )
-    return task_splits(evaluated, dev, metadata, dataset)
+    return task_splits(
+        evaluated, dev, metadata, dataset,
+        evaluated_split=split, dev_split="dev", description=description,
+    )  # fmt: skip

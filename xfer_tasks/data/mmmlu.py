@@ -2,7 +2,14 @@
 
 Languages are locales (``ar_xy``, ``zh_cn``, ...): the Hub config is the upper-case locale
 (``AR_XY``) and the release file is ``test/mmlu_AR-XY.csv``. There is only a ``test``
-split (14042 questions per locale) and no dev split, so these tasks are zero-shot only.
+split (14042 questions per locale) and no dev split: as in lm-eval's ``openai-mmmlu``
+tasks, few-shot examples are the first k test questions of the same subject, the evaluated
+question left out. The prompt is lm-eval's ``mmmlu_<locale>_<subject>``: MMLU's header with
+the language, ``... about <subject> (<language>).`` (:func:`description`).
+
+Some openai/MMMLU configs carry file names in the ``Subject`` column (e.g.
+``college_mathematics_test.csv_sw-KE.csv``); :func:`normalize_subject` maps them to the
+subject, exactly as lm-eval's ``openai-mmmlu/default/utils.py`` does.
 
 Local layout in ``<data root>/mmmlu/``: the openai CSVs as released, ``test/mmlu_<LL-CC>.csv``
 or flat ``mmlu_<LL-CC>.csv`` (``mmlu_<LL_CC>.csv`` is accepted too), with a header row
@@ -19,11 +26,38 @@ from typing import Any
 from xfer_tasks.catalog import MMMLU
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import first_existing, load_hub_split, local_folder, missing_local_file
-from xfer_tasks.data.mmlu_common import make_record, task_splits
+from xfer_tasks.data.mmlu_common import HEADER, make_record, task_splits
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "MMMLU"
 COLUMNS = ("Question", "A", "B", "C", "D", "Answer", "Subject")
+# lm-eval 0.4.13 lm_eval/tasks/openai-mmmlu/languages.json: locale -> display_name
+LANGUAGE_NAMES = {
+    "ar_xy": "Arabic", "bn_bd": "Bengali", "de_de": "German", "es_la": "Spanish",
+    "fr_fr": "French", "hi_in": "Hindi", "id_id": "Indonesian", "it_it": "Italian",
+    "ja_jp": "Japanese", "ko_kr": "Korean", "pt_br": "Brazilian Portuguese", "sw_ke": "Swahili",
+    "yo_ng": "Yoruba", "zh_cn": "Simplified Chinese",
+}  # fmt: skip
+
+
+def normalize_subject(name: str) -> str:
+    """The subject id of a ``Subject`` cell: cut at ``_test.csv`` or ``_test-`` (lm-eval's
+    ``_normalize_subject_name`` in ``openai-mmmlu/default/utils.py``)."""
+    for marker in ("_test.csv", "_test-"):
+        index = name.find(marker)
+        if index != -1:
+            return name[:index]
+    return name
+
+
+def description(locale: str):
+    """lm-eval's ``description_for(subject, display_name)`` (``openai-mmmlu/_generate_configs.py``)."""
+    suffix = f" ({LANGUAGE_NAMES[locale]})"
+
+    def describe(record) -> str:
+        return HEADER.format(subject_name=record["subject_name"] + suffix)
+
+    return describe
 
 
 def hub_config(locale: str) -> str:
@@ -52,7 +86,7 @@ def read_openai_csv(path: Path) -> list[dict[str, Any]]:
                 row["Question"],
                 [row["A"], row["B"], row["C"], row["D"]],
                 row["Answer"],
-                row["Subject"],
+                normalize_subject(row["Subject"]),
                 f"{path}:{line_no}",
             )
             for line_no, row in enumerate(reader, start=2)
@@ -76,7 +110,7 @@ def load_split(locale: str, metadata: Mapping[str, Any] | None = None) -> list[d
             row["Question"],
             [row["A"], row["B"], row["C"], row["D"]],
             row["Answer"],
-            row["Subject"],
+            normalize_subject(row["Subject"]),
             f"{MMMLU.hub_id} {hub_config(locale)} test row {i}",
         )
         for i, row in enumerate(rows)
@@ -84,6 +118,12 @@ def load_split(locale: str, metadata: Mapping[str, Any] | None = None) -> list[d
 
 
 def load_task_data(locale: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<test>, fewshot=<empty>)``: MMMLU has no dev split."""
+    """``DatasetDict(eval=<test>, fewshot=<test>)``: no dev split, so the few-shot pool is the
+    test split itself, as in lm-eval's ``openai-mmmlu`` (the task class leaves the evaluated
+    question out of its own prompt)."""
     check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
-    return task_splits(load_split(locale, metadata), [], metadata, DATASET)
+    rows = load_split(locale, metadata)
+    return task_splits(
+        rows, rows, metadata, DATASET,
+        evaluated_split="test", dev_split="test", description=description(locale),
+    )  # fmt: skip

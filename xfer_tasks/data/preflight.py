@@ -15,18 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xfer_tasks import catalog
-from xfer_tasks.data import bucc, global_mmlu, m_mmlu, mmlu, mmmlu, tatoeba, tydiqa, xnli
 
-LOADERS: dict[str, Callable[..., Any]] = {
-    catalog.XNLI.name: xnli.load_task_data,
-    catalog.TYDIQA.name: tydiqa.load_task_data,
-    catalog.MMMLU.name: mmmlu.load_task_data,
-    catalog.GLOBAL_MMLU.name: global_mmlu.load_task_data,
-    catalog.M_MMLU.name: m_mmlu.load_task_data,
-    catalog.MMLU_EN.name: mmlu.load_task_data,
-    catalog.TATOEBA.name: tatoeba.load_task_data,
-    catalog.BUCC.name: bucc.load_task_data,
-}
+# each family's loader, as declared in the catalog (``Benchmark.loader``)
+LOADERS: dict[str, Callable[..., Any]] = {b.name: b.load for b in catalog.ALL_BENCHMARKS}
 
 
 def language_tasks(names: Iterable[str]) -> list[tuple[str, str]]:

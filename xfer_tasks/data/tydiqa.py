@@ -140,7 +140,10 @@ def load_split(
 
 
 def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<chosen split>, fewshot=<train split, or empty>)`` for lm-eval."""
+    """``DatasetDict(eval=<chosen split>, fewshot=<train split, or empty>)`` for lm-eval.
+
+    Every record also carries ``lang`` (the two-letter code), which the MLQA-normalised
+    scores need (:func:`xfer_tasks.metrics.mlqa.mlqa_scores`)."""
     check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
@@ -150,6 +153,8 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
         pool = optional_split(
             lambda: load_split(lang, "train", metadata), DATASET, f"{lang} few-shot pool (train)"
         )
+    evaluated = [dict(record, lang=lang) for record in evaluated]
+    pool = [dict(record, lang=lang) for record in pool]
     return to_dataset_dict(
         {"eval": evaluated, "fewshot": pool}, features_from="eval", dataset=DATASET
     )

@@ -4,8 +4,13 @@ Records: ``{"premise": str, "hypothesis": str, "label": int}`` with the Hub's la
 0 = entailment, 1 = neutral, 2 = contradiction.
 
 Splits: ``test`` (default; what XTREME reports) or ``validation`` (alias ``dev``), chosen
-with the metadata key ``xnli_split``. Local layouts accepted in ``<data root>/xnli/``
-(first match wins):
+with the metadata key ``xnli_split``. The few-shot pool is the ``train`` split (XNLI-MT:
+MNLI's training set machine-translated), as in lm-eval's ``xnli_<lang>``; without it the
+task is zero-shot only. Local layouts accepted in ``<data root>/xnli/`` (first match wins):
+
+- train: XNLI-MT-1.0's ``multinli.train.<lang>.tsv`` (also under ``XNLI-MT-1.0/multinli/``):
+  a header row ``premise  hypo  label``, tab-separated, unquoted (read as the Hub's
+  ``facebook/xnli`` script reads it; ``contradictory`` means contradiction);
 
 - the XNLI-1.0 release ``xnli.{dev,test}.tsv`` (also under ``XNLI-1.0/``): a header row,
   tab-separated, unquoted; columns ``language``, ``gold_label``, ``sentence1``,
@@ -116,7 +121,30 @@ def read_release_tsv(path: Path, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
+def read_mt_train_tsv(path: Path) -> list[dict[str, Any]]:
+    """XNLI-MT-1.0's ``multinli.train.<lang>.tsv``: header ``premise hypo label``, unquoted."""
+    needed = ("premise", "hypo", "label")
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [name for name in needed if name not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
+        for line_no, row in enumerate(reader, start=2):
+            rows.append(
+                {
+                    "premise": row["premise"],
+                    "hypothesis": row["hypo"],
+                    "label": _label_id(row["label"] or "", f"{path}:{line_no}"),
+                }
+            )
+    return rows
+
+
 def local_candidates(folder: Path, lang: str, split: str) -> list[Path]:
+    if split == "train":
+        name = f"multinli.train.{lang}.tsv"
+        return [folder / name, folder / "XNLI-MT-1.0" / "multinli" / name]
     name = _RELEASE_NAME[split]
     return [
         folder / f"xnli.{name}.tsv",
@@ -140,6 +168,8 @@ def load_split(
                 f"set metadata {SPLIT_KEY}: validation to use dev files" if split == "test" else ""
             )
             raise missing_local_file(DATASET, XNLI.hub_id, candidates, hint)
+        if split == "train":
+            return read_mt_train_tsv(path)
         return (
             read_release_tsv(path, lang) if path.name.startswith("xnli.") else read_xtreme_tsv(path)
         )
@@ -155,22 +185,17 @@ def load_split(
 
 
 def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<chosen split>, fewshot=<validation split>)`` for the lm-eval task.
+    """``DatasetDict(eval=<chosen split>, fewshot=<train split>)`` for the lm-eval task.
 
-    The few-shot pool is the validation split (empty, with a warning, when it is not
-    available); with ``xnli_split: validation`` it is the evaluated split itself.
+    The few-shot pool is the training split, as in lm-eval's ``xnli_<lang>`` (empty, logged,
+    when it is not available: the task is then zero-shot only).
     """
     check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
-    if split == "validation":
-        pool = evaluated
-    else:
-        pool = optional_split(
-            lambda: load_split(lang, "validation", metadata),
-            DATASET,
-            f"{lang} few-shot pool (validation)",
-        )
+    pool = optional_split(
+        lambda: load_split(lang, "train", metadata), DATASET, f"{lang} few-shot pool (train)"
+    )
     return to_dataset_dict(
         {"eval": evaluated, "fewshot": pool}, features_from="eval", dataset=DATASET
     )

@@ -1,6 +1,7 @@
 """Reference-exact metrics for the generation and classification tasks, without lm-eval.
 
 - ``squad``   SQuAD v1.1 / TyDiQA-GoldP exact match and token F1 (official script's definitions)
+- ``mlqa``    lm-eval's MLQA-normalised exact match and F1 (its ``tydiqa_goldp_<lang>`` scoring)
 - ``choice``  multiple-choice accuracy from log-likelihoods; Global-MMLU's CS/CA split
 
 All scores are fractions in [0, 1].

@@ -1,12 +1,14 @@
 """Bitext retrieval and mining scores from sentence embeddings, without lm-eval.
 
 Embeddings (and ids/texts) in, a dict of named metrics out; all metrics are fractions in
-[0, 1]. One evaluator per module, each with its definition and the source it follows:
+[0, 1]. The package reads no files and imports nothing from ``xfer_tasks.data`` or
+``xfer_tasks.catalog`` (the Tatoeba and BUCC file readers live with the data:
+``xfer_tasks.data.tatoeba.load_tatoeba_pair``, ``xfer_tasks.data.bucc.load_bucc_split``;
+``tests/retrieval/test_retrieval_imports.py`` checks the rule). One evaluator per module, each with its definition and the source it follows:
 
 - ``search``        exact / chunked / approximate / GPU k-nearest-neighbour search (FAISS, torch)
 - ``tatoeba``       XTREME Tatoeba accuracy (English queries) + MTEB BitextMining (foreign queries)
 - ``bucc``          LASER/XTREME margin-based bitext mining, threshold tuning, F1
-- ``loaders``       the LASER Tatoeba and official BUCC 2018 file layouts
 - ``bootstrap``     bootstrap standard errors of the Tatoeba and BUCC metrics (resampled queries /
                     source sentences)
 

@@ -1,4 +1,5 @@
-"""Loaders for the LASER Tatoeba and official BUCC 2018 layouts: good files and clear errors."""
+"""Readers of the LASER Tatoeba and official BUCC 2018 layouts (xfer_tasks.data.tatoeba / .bucc):
+good files and clear errors."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from xfer_tasks.data import DataFormatError, DataMissingError
-from xfer_tasks.retrieval.loaders import load_bucc_split, load_tatoeba_pair
+from xfer_tasks.data.bucc import load_bucc_split
+from xfer_tasks.data.tatoeba import load_tatoeba_pair
 
 
 def write(path: Path, text: str | bytes) -> Path:
