@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tiny-model": ("xfer_tasks.train.tiny_model", "build a tiny random causal LM (offline)"),
     "compare": ("xfer_tasks.compare.cli_compare", "compare checkpoints' lm-eval results"),
     "regress": ("xfer_tasks.compare.cli_regress", "fail when scores regress against a baseline"),
+    "study": ("xfer_tasks.study.cli", "a whole study: train the sweep, evaluate, compare (resumable)"),
     "demo": ("xfer_tasks.demo", "smoke-scale end-to-end demo: train, evaluate, compare"),
 }
 
