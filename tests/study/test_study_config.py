@@ -85,3 +85,18 @@ def test_shipped_configs_parse(tmp_path, tiny_lm):
     config = load_study_config(example)
     assert config.launcher["slurm"]["partition"] == "gpu"
     assert len(config.models[0].sweep["sweep"]["seeds"]) == 3
+
+
+def test_readme_study_config_parses(tmp_path):
+    """The README's "study in three commands" config is a valid study of 5 x 3 points."""
+    import re
+    from pathlib import Path
+
+    from xfer_tasks.study.stages import Study
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"cat > study.yaml <<'YAML'\n(.*?)\nYAML", readme, re.S)
+    assert block, "the README's study config block is missing"
+    (tmp_path / "study.yaml").write_text(block.group(1))
+    study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
+    assert len(study.units("train")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]
