@@ -1,10 +1,10 @@
-"""``xfer demo`` (the README's main command) runs end to end offline and resumes."""
+"""``xfer demo`` (the README's main command) is `xfer study` on the shipped demo study: it runs end
+to end offline, and a second run redoes nothing."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 
 import pytest
 
@@ -17,9 +17,9 @@ def test_demo_end_to_end_then_resumes(tmp_path, capsys):
     args = ["demo", "--output-dir", str(out), "--seeds", "1", "--train-steps", "2"]
     environment = dict(os.environ)
     assert cli.main(args) == 0
-    assert dict(os.environ) == environment  # the demo's XFER_DATA_DIR etc. do not leak
+    assert dict(os.environ) == environment  # the demo's offline variables etc. do not leak
     printed = capsys.readouterr().out
-    assert "SMOKE-SCALE" in printed and "xfer sweep --config" in printed
+    assert "SMOKE-SCALE" in printed and "xfer study --config" in printed
 
     for sweep, benchmarks in (("causal-lm", {"xfer_xnli", "xfer_tydiqa"}),
                               ("encoder", {"xfer_tatoeba", "xfer_bucc"})):  # fmt: skip
@@ -35,10 +35,21 @@ def test_demo_end_to_end_then_resumes(tmp_path, capsys):
         table = json.loads((report / "comparison.json").read_text())
         assert benchmarks <= {row["benchmark"] for row in table["rows"]}, sweep
         assert not list((out / "results" / sweep).glob("*.partial"))
+        # results in lm-eval's layout, with samples, from the README's harness call
+        for point in checkpoints:
+            results = out / "results" / sweep / point
+            assert list(results.glob("*/results_*.json")) and list(results.glob("*/samples_*.jsonl"))
+            call = json.loads((results / "xfer_eval.json").read_text())["command"]
+            assert call[:3] == ["lm_eval", "--model", "hf"] and "--log_samples" in call
     assert (out / "report" / "index.html").is_file()
 
     # a second run finds every stage done and only redraws the report
     assert cli.main(args) == 0
-    again = capsys.readouterr().out
-    assert not re.search(r"k\d\d-seed\d: lm_eval", again)  # no checkpoint was evaluated again
-    assert again.count("results already there") == 8
+    again = capsys.readouterr().err
+    assert "train: 8 of 8 done, 0 to run" in again
+    assert "evaluate: 8 of 8 done, 0 to run" in again
+    assert "evaluate causal-lm" not in again and "train causal-lm" not in again
+
+    assert cli.main([*args, "--dry-run"]) == 0
+    plan = capsys.readouterr().out
+    assert "train: 8 done" in plan and "evaluate: 8 done" in plan and "analysis: 2 done" in plan

@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "how scores change with the number of intermediate tasks (the study's answer)",
     ),
     "regress": ("xfer_tasks.compare.cli_regress", "fail when scores regress against a baseline"),
+    "study": ("xfer_tasks.study.cli", "a whole study: train the sweep, evaluate, compare (resumable)"),
     "demo": ("xfer_tasks.demo", "smoke-scale end-to-end demo: train, evaluate, compare"),
 }
 

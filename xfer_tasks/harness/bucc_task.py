@@ -13,12 +13,16 @@ Hub copy ``mteb/bucc-bitext-mining`` is NOT used: it has neither the ``sample``/
 splits nor the sentence ids this protocol needs, so a missing local folder is an error that
 names it.
 
-Document order interleaves the four sentence lists proportionally, so ``--limit N`` keeps about
-the same fraction of each (gold pairs whose two sentences both survive stay in the gold).
+Document order puts the first sentence of each of the four lists first, then interleaves the
+rest proportionally, so ``--limit N`` keeps about the same fraction of each (gold pairs whose
+two sentences both survive stay in the gold) and every side has a sentence from N = 4 on.
+A smaller ``--limit`` (``--limit 2`` over ``xfer_xtreme``) is raised to 4 for BUCC, with a
+warning: with fewer documents a side of a split is empty and mining is undefined.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +32,7 @@ from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
 SIDES = ("src", "trg")
+log = logging.getLogger(__name__)
 
 
 class BuccSentence:
@@ -62,13 +67,17 @@ class BuccSentence:
 
 
 def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One document of every list first (any limit >= len(lists) keeps all sides), then the rest
+    by relative position, so a prefix keeps about the same fraction of every list."""
+    heads = [docs[0] for docs in lists if docs]
     keyed = [
         ((pos + 0.5) / len(docs), rank, pos, doc)
         for rank, docs in enumerate(lists)
         for pos, doc in enumerate(docs)
+        if pos > 0
     ]
     keyed.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in keyed]
+    return heads + [entry[3] for entry in keyed]
 
 
 class BuccTask(EmbeddingRetrievalTask):
@@ -76,6 +85,26 @@ class BuccTask(EmbeddingRetrievalTask):
     HIGHER_IS_BETTER = {"f1": True, "precision": True, "recall": True, "threshold": None}
     # bootstrap over test-split source sentences, threshold held fixed; none for the threshold
     STDERR_METRICS = ("f1", "precision", "recall")
+
+    def _at_least_one_per_side(self, limit: int | None) -> int | None:
+        minimum = 2 * len(SIDES)  # one sentence of each side of both splits
+        if limit is None or int(limit) >= minimum:
+            return limit
+        if not getattr(self, "_warned_limit", False):
+            log.warning(
+                "%s: --limit %s would leave a side of a BUCC split empty; using %d documents",
+                self.task_name, limit, minimum,
+            )  # fmt: skip
+            self._warned_limit = True
+        return minimum
+
+    # lm-eval applies --limit where it builds the requests and again where it collects the
+    # results (through doc_iterator): both see the raised limit.
+    def build_all_requests(self, *, limit: int | None = None, **kwargs: Any) -> None:
+        super().build_all_requests(limit=self._at_least_one_per_side(limit), **kwargs)
+
+    def doc_iterator(self, *, limit: int | None = None, **kwargs: Any):
+        return super().doc_iterator(limit=self._at_least_one_per_side(limit), **kwargs)
 
     @property
     def language(self) -> str:

@@ -1,0 +1,102 @@
+"""The study config: validation errors are one line naming the file and the key."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from study_helpers import write_tiny_study
+
+from xfer_tasks.study.cli import main
+from xfer_tasks.study.config import StudyConfigError, load_study_config
+
+
+def _edit(path, change):
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_tiny_study_parses_and_paths_are_absolute(tmp_path, tiny_lm):
+    config = load_study_config(write_tiny_study(tmp_path, tiny_lm, [0, 1]))
+    (spec,) = config.models
+    assert spec.name == "tiny" and spec.evaluation.tasks == ["xfer_xnli_en"]
+    assert spec.evaluation.limit == 2 and spec.sweep["sweep"]["k"] == [0, 1]
+    # the resolved config is what jobs read back: it parses again to the same thing
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(config.resolved()))
+    again = load_study_config(tmp_path / "again.yaml")
+    assert again.resolved() == config.resolved()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(extra=1), "key 'extra': unknown"),
+        (lambda d: d.pop("models"), "key 'models': required"),
+        (lambda d: d["evaluation"].update(tasks=[]), "key 'models.tiny.evaluation.tasks'"),
+        (lambda d: d["evaluation"].update(batch_size=0), "key 'models.tiny.evaluation.batch_size'"),
+        (lambda d: d["evaluation"].update(data_dir="/nonexistent/x"), "is not a folder"),
+        (lambda d: d["models"]["tiny"]["sweep"].update(k=[7]), "sweep.k"),
+        (lambda d: d["models"]["tiny"].pop("sweep"), "key 'models.tiny.sweep': required"),
+        (lambda d: d["launcher"].update(slurm={"gpus": 2}), "key 'launcher.slurm.gpus': unknown"),
+        (lambda d: d["launcher"].update(slurm={"multi_gpu": "mpi"}), "launcher.slurm.multi_gpu"),
+        (lambda d: d["models"]["tiny"]["base"].update(data_dir="${NOT_A_VARIABLE_XYZ}"), "NOT_A_VARIABLE_XYZ"),
+        (lambda d: d["models"].update({"bad name": {}}), "models.bad name"),
+    ],
+)
+def test_bad_config_is_one_clear_line(tmp_path, tiny_lm, change, message, capsys):
+    path = _edit(write_tiny_study(tmp_path, tiny_lm, [0]), change)
+    with pytest.raises(StudyConfigError) as err:
+        load_study_config(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+    # the command: exit 2, one line, nothing written
+    out = tmp_path / "out"
+    assert main(["--config", str(path), "--output-dir", str(out)]) == 2
+    stderr = capsys.readouterr().err.strip().splitlines()
+    assert len(stderr) == 1 and stderr[0].startswith("xfer study: ") and not out.exists()
+
+
+def test_sweep_config_file_and_variables(tmp_path, tiny_lm, monkeypatch):
+    """`sweep_config:` names an `xfer sweep` file (relative to the study); ${VAR} from the environment."""
+    study = write_tiny_study(tmp_path, tiny_lm, [0, 2])
+    data = yaml.safe_load(study.read_text())
+    sweep = data["models"]["tiny"]
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "base.yaml").write_text(yaml.safe_dump(sweep["base"]))
+    (tmp_path / "sweeps" / "sweep.yaml").write_text(
+        yaml.safe_dump({"base_config": "base.yaml", "sweep": sweep["sweep"], "output_dir": "ignored"})
+    )
+    data["models"]["tiny"] = {"sweep_config": "sweeps/sweep.yaml", "evaluation": {"tasks": "${EVAL_TASKS}"}}
+    study.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("EVAL_TASKS", "xfer_xnli_en,xfer_xnli_de")
+    (spec,) = load_study_config(study).models
+    assert spec.sweep["base"]["model"]["name_or_path"] == str(tiny_lm)
+    assert spec.sweep["sweep"]["k"] == [0, 2] and "output_dir" not in spec.sweep
+    assert spec.evaluation.tasks == ["xfer_xnli_en", "xfer_xnli_de"]
+
+
+def test_shipped_configs_parse(tmp_path, tiny_lm):
+    from xfer_tasks.demo import DEMO_DATA, DEMO_STUDY
+
+    variables = {"XFER_DEMO_DATA": str(DEMO_DATA), "XFER_DEMO_TINY_LM": str(tiny_lm), "XFER_DEMO_ENCODER": "x"}
+    demo = load_study_config(DEMO_STUDY, variables)
+    assert [m.name for m in demo.models] == ["causal-lm", "encoder"]
+    example = DEMO_STUDY.with_name("slurm_example.yaml")
+    config = load_study_config(example)
+    assert config.launcher["slurm"]["partition"] == "gpu"
+    assert len(config.models[0].sweep["sweep"]["seeds"]) == 3
+
+
+def test_readme_study_config_parses(tmp_path):
+    """The README's "study in three commands" config is a valid study of 5 x 3 points."""
+    import re
+    from pathlib import Path
+
+    from xfer_tasks.study.stages import Study
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"cat > study.yaml <<'YAML'\n(.*?)\nYAML", readme, re.S)
+    assert block, "the README's study config block is missing"
+    (tmp_path / "study.yaml").write_text(block.group(1))
+    study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
+    assert len(study.units("train")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]

@@ -1,0 +1,478 @@
+"""The three stages of a study, each idempotent: train every point, evaluate every checkpoint, compare.
+
+Layout under the study folder ``DIR``::
+
+    study.yaml                          the resolved config (variables expanded, sweeps inlined)
+    sweeps/<model>.yaml                 the `xfer sweep` config of each base model
+    checkpoints/<model>/k<k>-seed<s>/   published checkpoints (atomic; COMPLETE + manifest)
+    checkpoints/<model>/sweep.json      every point of the sweep and its tasks
+    results/<model>/k<k>-seed<s>/       lm_eval --output_path (results_*.json, samples_*.jsonl)
+    report/<model>/                     xfer compare --out (report.html, summary.md, ...)
+    report/index.html                   links to every model's report
+    work/train/<model>/<point>/         an unfinished point: `xfer sweep --k K --seeds S` output
+    work/locks/, work/jobs/             who is running what (flock files, submitted job records)
+    logs/                               submitit job logs
+
+A unit is one training point or one evaluation. It is run by :func:`run_unit`, whatever the
+launcher (in this process, a local submitit job, a SLURM array task), and holds an exclusive
+``flock`` on its lock file while it runs, so two processes never train or evaluate the same
+point at once. A finished unit is published in one rename, so a unit is either done or not;
+an interrupted training point resumes from its last Trainer checkpoint (``xfer sweep``'s
+resume), an interrupted evaluation starts again (its ``.partial`` folder is discarded).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import EvalSpec, StudyConfig, StudyConfigError, load_study_config
+
+# The scaling analysis (xfer_tasks.compare, issue 8) writes <report>/summary.md whose first
+# lines answer the study's question in plain sentences. Until that lands in main the file may
+# be missing, so the study prints it when present. Set this to True once compare always writes
+# it: a missing summary then fails the study instead of printing a note.
+SUMMARY_REQUIRED = False
+SUMMARY_FILE = "summary.md"
+
+STAGES = ("train", "evaluate", "analysis")
+EVAL_RECORD = "xfer_eval.json"
+
+
+class StudyError(RuntimeError):
+    """A stage could not finish; the message says which unit and where its log is."""
+
+
+class UnitBusy(StudyError):
+    """Another live process holds this unit's lock."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One training point or one evaluation of one base model's sweep."""
+
+    stage: str  # "train" | "evaluate"
+    model: str
+    point: str  # k<k>-seed<s>, the sweep's point name
+    k: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}-{self.model}-{self.point}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "model": self.model, "point": self.point, "k": self.k, "seed": self.seed}
+
+
+def say(message: str) -> None:
+    print(f"[xfer study] {message}", file=sys.stderr, flush=True)
+
+
+class Study:
+    """A study config bound to its folder: paths, units and their states."""
+
+    def __init__(self, config: StudyConfig, root: Path):
+        self.config = config
+        self.root = Path(root).resolve()
+
+    # ---- layout ---------------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.root / "study.yaml"
+
+    def sweep_file(self, model: str) -> Path:
+        return self.root / "sweeps" / f"{model}.yaml"
+
+    def checkpoint(self, model: str, point: str) -> Path:
+        return self.root / "checkpoints" / model / point
+
+    def train_work(self, model: str, point: str) -> Path:
+        return self.root / "work" / "train" / model / point
+
+    def results(self, model: str, point: str) -> Path:
+        return self.root / "results" / model / point
+
+    def report(self, model: str) -> Path:
+        return self.root / "report" / model
+
+    def lock_file(self, unit: Unit) -> Path:
+        return self.root / "work" / "locks" / f"{unit.key}.lock"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / "work" / "jobs"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    # ---- loading ---------------------------------------------------------------------------
+    @classmethod
+    def load(cls, root: str | Path) -> Study:
+        """The study a job belongs to, from the resolved ``study.yaml`` the driver wrote."""
+        root = Path(root)
+        return cls(load_study_config(root / "study.yaml"), root)
+
+    def prepare(self) -> None:
+        """Write the resolved config and each model's sweep config (what the jobs read)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_text(self.config_file, yaml.safe_dump(self.config.resolved(), sort_keys=False))
+        for spec in self.config.models:
+            _write_text(self.sweep_file(spec.name), yaml.safe_dump(spec.sweep, sort_keys=False))
+            sweep_dir = self.root / "checkpoints" / spec.name
+            sweep_dir.mkdir(parents=True, exist_ok=True)
+            from xfer_tasks.train.checkpoint_io import write_json_durable
+
+            points = self.points(spec.name)
+            write_json_durable(
+                sweep_dir / "sweep.json",
+                {
+                    "config_file": str(self.sweep_file(spec.name)),
+                    "points": [
+                        {"name": p.name, "k": p.k, "seed": p.seed, "tasks": p.order[: p.k], "order": p.order}
+                        for p in points
+                    ],
+                },
+            )
+
+    # ---- units -----------------------------------------------------------------------------
+    def sweep_config(self, model: str):
+        from xfer_tasks.train.sweep import parse_sweep_config
+
+        return parse_sweep_config(self.config.model(model).sweep, self.sweep_file(model))
+
+    def points(self, model: str):
+        from xfer_tasks.train.sweep import sweep_points
+
+        return sweep_points(self.sweep_config(model))
+
+    def units(self, stage: str) -> list[Unit]:
+        return [
+            Unit(stage, spec.name, p.name, p.k, p.seed)
+            for spec in self.config.models
+            for p in self.points(spec.name)
+        ]
+
+    # ---- states ----------------------------------------------------------------------------
+    def state(self, unit: Unit) -> tuple[str, str]:
+        """(``done`` | ``running`` | ``partial`` | ``todo``, a detail for --dry-run)."""
+        if unit.stage == "train":
+            return self._train_state(unit)
+        return self._eval_state(unit)
+
+    def _train_state(self, unit: Unit) -> tuple[str, str]:
+        from xfer_tasks.train.checkpoint_io import is_complete, latest_checkpoint
+
+        final = self.checkpoint(unit.model, unit.point)
+        if is_complete(final):
+            self.check_trained_from_current_config(unit)
+            return "done", str(final)
+        if lock_holder(self.lock_file(unit)) is not None:
+            return "running", f"locked by {lock_holder(self.lock_file(unit))}"
+        work = self.train_work(unit.model, unit.point)
+        if work.exists():
+            runs = sorted(work.glob(f"{unit.point}.work/phase-*"))
+            saved = [c for phase in runs if (c := latest_checkpoint(phase / "trainer")) is not None]
+            finished = [p.name for p in runs if is_complete(p / "final")]
+            if saved or finished:
+                where = ", ".join(finished + [f"{c.parent.parent.name}/{c.name}" for c in saved])
+                return "partial", f"resumes from {where}"
+            return "partial", "started, nothing saved yet: starts again"
+        return "todo", ""
+
+    def _eval_state(self, unit: Unit) -> tuple[str, str]:
+        final = self.results(unit.model, unit.point)
+        if has_results(final):
+            self.check_evaluated_with_current_spec(unit)
+            return "done", str(final)
+        if lock_holder(self.lock_file(unit)) is not None:
+            return "running", f"locked by {lock_holder(self.lock_file(unit))}"
+        if final.with_name(final.name + ".partial").exists():
+            return "partial", "interrupted lm_eval: starts again"
+        from xfer_tasks.train.checkpoint_io import is_complete
+
+        if not is_complete(self.checkpoint(unit.model, unit.point)):
+            return "todo", "waits for its checkpoint"
+        return "todo", ""
+
+    def analysis_state(self, model: str) -> tuple[str, str]:
+        units = [u for u in self.units("evaluate") if u.model == model]
+        missing = [u.point for u in units if not has_results(self.results(model, u.point))]
+        if missing:
+            return "todo", f"waits for {len(missing)} evaluation(s)"
+        report = self.report(model) / "report.html"
+        if not report.is_file():
+            return "todo", ""
+        newest = max(f.stat().st_mtime for u in units for f in self.results(model, u.point).glob("**/results_*.json"))
+        if report.stat().st_mtime < newest:
+            return "todo", "results newer than the report"
+        return "done", str(report)
+
+    # ---- consistency: a point made from another config is never silently reused ---------
+    def check_trained_from_current_config(self, unit: Unit) -> None:
+        from xfer_tasks.train.run import config_fingerprint
+        from xfer_tasks.train.sweep import point_config
+
+        final = self.checkpoint(unit.model, unit.point)
+        manifest = json.loads((final / "xfer_manifest.json").read_text(encoding="utf-8"))
+        old = (manifest.get("sweep") or {}).get("config_fingerprint")
+        cfg = self.sweep_config(unit.model)
+        point = next(p for p in self.points(unit.model) if p.name == unit.point)
+        if old is not None and old != config_fingerprint(point_config(cfg, point)):
+            raise StudyConfigError(
+                f"{final} was trained from a different config than models.{unit.model} of "
+                f"{self.config.source}; move it away to retrain it"
+            )
+
+    def check_evaluated_with_current_spec(self, unit: Unit) -> None:
+        record = self.results(unit.model, unit.point) / EVAL_RECORD
+        if not record.is_file():
+            return  # results put there by hand: taken as they are
+        old = json.loads(record.read_text(encoding="utf-8")).get("fingerprint")
+        spec = self.config.model(unit.model).evaluation
+        if old != eval_fingerprint(spec):
+            raise StudyConfigError(
+                f"{record.parent} was evaluated with a different evaluation section than "
+                f"models.{unit.model} of {self.config.source}; move it away to evaluate again"
+            )
+
+
+def has_results(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("**/results_*.json"))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ---- locks --------------------------------------------------------------------------------
+def lock_holder(path: Path) -> str | None:
+    """Who holds the unit's lock (``host pid N``), or None when nobody does."""
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as err:
+                if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    handle.seek(0)
+                    return handle.read().strip() or "another process"
+                return None  # no flock on this file system: cannot tell
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        return None
+    return None
+
+
+@contextmanager
+def unit_lock(path: Path) -> Iterator[None]:
+    """Hold the unit's exclusive lock, or raise :class:`UnitBusy` at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                handle.seek(0)
+                raise UnitBusy(f"{path.stem} is running in another process ({handle.read().strip()})") from err
+            say(f"warning: no file locks on this file system ({err}); relying on job records")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.uname().nodename} pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+
+
+# ---- the unit functions (what every launcher runs) ---------------------------------------
+def run_unit(root: str, unit: dict[str, Any], gpus: int = 1, multi_gpu: str | None = None) -> str:
+    """Run one unit of the study in ``root`` (a job's entry point). Returns what was done.
+
+    ``gpus`` > 1 runs a training point under ``multi_gpu`` (torchrun or accelerate).
+    """
+    study = Study.load(root)
+    unit_ = Unit(**unit)
+    with unit_lock(study.lock_file(unit_)):
+        if unit_.stage == "train":
+            return train_point(study, unit_, gpus, multi_gpu)
+        return evaluate_point(study, unit_)
+
+
+def train_command(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None = None) -> list[str]:
+    """`xfer sweep` restricted to this one point, into the point's work folder.
+
+    With ``gpus`` > 1 the same module runs under torchrun or accelerate (one process per GPU;
+    the Trainer reads the distributed environment).
+    """
+    args = [
+        "--config", str(study.sweep_file(unit.model)),
+        "--output-dir", str(study.train_work(unit.model, unit.point)),
+        "--k", str(unit.k), "--seeds", str(unit.seed),
+    ]  # fmt: skip
+    if gpus <= 1:
+        return [sys.executable, "-m", "xfer_tasks.train.cli_sweep", *args]
+    if multi_gpu == "accelerate":
+        launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(gpus)]
+    else:
+        launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(gpus)]
+    return [*launch, "-m", "xfer_tasks.train.cli_sweep", *args]
+
+
+def train_point(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None = None) -> str:
+    """Train one point with `xfer sweep --k K --seeds S` and publish it under checkpoints/."""
+    from xfer_tasks.train.checkpoint_io import fsync_path, is_complete
+
+    final = study.checkpoint(unit.model, unit.point)
+    if is_complete(final):
+        return f"{unit.key}: already complete"
+    work = study.train_work(unit.model, unit.point)
+    command = train_command(study, unit, gpus, multi_gpu)
+    say(f"train {unit.model} {unit.point}")
+    if gpus <= 1:  # in this process: no second interpreter to start
+        from xfer_tasks.train import cli_sweep
+
+        code = cli_sweep.main(command[3:])
+    else:
+        code = subprocess.run(command).returncode
+    trained = work / unit.point
+    if code != 0 or not is_complete(trained):
+        raise StudyError(f"training {unit.model} {unit.point} failed (exit {code}): {shlex.join(command)}")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(trained, final)  # publish: a checkpoints/ folder is always complete
+    fsync_path(final.parent)
+    shutil.rmtree(work, ignore_errors=True)
+    return f"{unit.key}: trained"
+
+
+def lm_eval_command(spec: EvalSpec, checkpoint: Path, output: Path) -> list[str]:
+    """The README's harness call for one checkpoint, as a user would type it."""
+    from xfer_tasks.paths import tasks_path
+
+    model_args = ",".join([f"pretrained={checkpoint}", *(f"{k}={v}" for k, v in spec.model_args.items())])
+    command = [
+        "lm_eval", "--model", "hf", "--model_args", model_args,
+        "--include_path", str(tasks_path()), "--tasks", ",".join(spec.tasks),
+        "--batch_size", str(spec.batch_size),
+        "--output_path", str(output), "--log_samples",
+    ]  # fmt: skip
+    if spec.metadata:
+        command += ["--metadata", json.dumps(spec.metadata, sort_keys=True)]
+    if spec.device:
+        command += ["--device", str(spec.device)]
+    if spec.limit is not None:
+        command += ["--limit", str(spec.limit)]
+    return command + list(spec.extra_args)
+
+
+def eval_fingerprint(spec: EvalSpec) -> str:
+    """What makes two evaluations comparable: the call without its paths, and the data folder."""
+    blob = json.dumps(
+        {"command": lm_eval_command(spec, Path("CKPT"), Path("OUT")), "data_dir": spec.data_dir},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def evaluate_point(study: Study, unit: Unit) -> str:
+    """One `lm_eval` subprocess for one checkpoint; results published by renaming ``.partial``."""
+    from xfer_tasks.train.checkpoint_io import is_complete, write_json_durable
+
+    final = study.results(unit.model, unit.point)
+    if has_results(final):
+        return f"{unit.key}: already evaluated"
+    checkpoint = study.checkpoint(unit.model, unit.point)
+    if not is_complete(checkpoint):
+        raise StudyError(f"cannot evaluate {unit.model} {unit.point}: {checkpoint} is not a complete checkpoint")
+    spec = study.config.model(unit.model).evaluation
+    partial = final.with_name(final.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    command = lm_eval_command(spec, checkpoint, partial)
+    env = dict(os.environ)
+    if spec.data_dir:
+        env["XFER_DATA_DIR"] = spec.data_dir
+    launch = [sys.executable, "-m", "lm_eval"]
+    if spec.gpus > 1:  # data parallel: one model copy per GPU (lm-eval's documented accelerate route)
+        launch = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(spec.gpus), "-m", "lm_eval"]
+    say(f"evaluate {unit.model} {unit.point}: {shlex.join(command[:5])} ... ({len(spec.tasks)} task(s))")
+    done = subprocess.run([*launch, *command[1:]], env=env)
+    if done.returncode != 0:
+        raise StudyError(f"lm_eval failed (exit {done.returncode}) for {checkpoint}: {shlex.join(command)}")
+    if not has_results(partial):
+        raise StudyError(f"lm_eval exited 0 but wrote no results_*.json under {partial}")
+    write_json_durable(partial / EVAL_RECORD, {"command": command, "fingerprint": eval_fingerprint(spec)})
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():  # an empty or result-less folder left by hand
+        shutil.rmtree(final)
+    os.rename(partial, final)
+    return f"{unit.key}: evaluated"
+
+
+# ---- analysis -----------------------------------------------------------------------------
+def run_analysis(study: Study) -> list[Path]:
+    """`xfer compare` per model over all its results; an index page; returns the report folders."""
+    from xfer_tasks.compare import cli_compare
+
+    reports = []
+    for spec in study.config.models:
+        results = [str(study.results(spec.name, u.point)) for u in study.units("evaluate") if u.model == spec.name]
+        report = study.report(spec.name)
+        args = [*results, "--out", str(report)]
+        analysis = study.config.analysis
+        for key, flag in (("baseline", "--baseline"), ("bootstrap_iters", "--bootstrap-iters"),
+                          ("alpha", "--alpha"), ("seed", "--seed")):  # fmt: skip
+            if analysis.get(key) is not None:
+                args += [flag, str(analysis[key])]
+        say(f"analysis {spec.name}: xfer compare over {len(results)} result folder(s)")
+        code = cli_compare.main(args)
+        if code != 0:
+            raise StudyError(f"xfer compare failed for {spec.name} (exit {code}): xfer compare {shlex.join(args)}")
+        reports.append(report)
+    _write_index(study, reports)
+    return reports
+
+
+def _write_index(study: Study, reports: list[Path]) -> Path:
+    links = "\n".join(f'<li><a href="{r.name}/report.html">{r.name}</a></li>' for r in reports)
+    index = study.root / "report" / "index.html"
+    title = study.config.description or "xfer study"
+    _write_text(
+        index,
+        f"<!doctype html><meta charset='utf-8'><title>{title}</title><h1>{title}</h1>\n<ul>{links}</ul>\n",
+    )
+    return index
+
+
+def summaries(study: Study) -> dict[str, str | None]:
+    """Each model's summary.md text (the plain-sentence answer), or None where absent."""
+    out: dict[str, str | None] = {}
+    for spec in study.config.models:
+        path = study.report(spec.name) / SUMMARY_FILE
+        out[spec.name] = path.read_text(encoding="utf-8") if path.is_file() else None
+    if SUMMARY_REQUIRED:
+        missing = [name for name, text in out.items() if text is None]
+        if missing:
+            raise StudyError(f"xfer compare wrote no {SUMMARY_FILE} for {', '.join(missing)}")
+    return out
