@@ -20,11 +20,14 @@ def test_valid_keys_come_from_spec_and_the_loaders():
         "xfer_tasks.data.xnli": "SPLIT_KEY",
         "xfer_tasks.data.tydiqa": "SPLIT_KEY",
         "xfer_tasks.data.mmlu": "SPLIT_KEY",
+        "xfer_tasks.data.mmlu:subjects": "SUBJECTS_KEY",
         "xfer_tasks.data.m_mmlu": "SPLIT_KEY",
         "xfer_tasks.data.global_mmlu": "SPLIT_KEY",
         "xfer_tasks.data.mmlu_common": "SUBJECT_SHOTS_KEY",
     }
-    declared = {getattr(importlib.import_module(m), name) for m, name in constants.items()}
+    declared = {
+        getattr(importlib.import_module(m.split(":")[0]), name) for m, name in constants.items()
+    }
     assert declared | {"search_options"} == set(metadata.DATA_KEYS)
 
 

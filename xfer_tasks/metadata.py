@@ -35,6 +35,7 @@ DATA_KEYS: tuple[str, ...] = (
     "xnli_split",  # xfer_tasks.data.xnli.SPLIT_KEY
     "tydiqa_split",  # xfer_tasks.data.tydiqa.SPLIT_KEY
     "mmlu_split",  # xfer_tasks.data.mmlu.SPLIT_KEY
+    "mmlu_subjects",  # xfer_tasks.data.mmlu.SUBJECTS_KEY (an explicit subset of subjects)
     "m_mmlu_split",  # xfer_tasks.data.m_mmlu.SPLIT_KEY
     "global_mmlu_split",  # xfer_tasks.data.global_mmlu.SPLIT_KEY
     "mmlu_subject_shots",  # xfer_tasks.data.mmlu_common.SUBJECT_SHOTS_KEY

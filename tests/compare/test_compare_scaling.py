@@ -165,3 +165,32 @@ def test_out_onto_a_file_is_one_line_before_any_output(tmp_path, capsys):
     assert xfer_main(["scaling", str(results), "--out", str(target)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "is a file" in captured.err
+
+
+def test_smoke_scale_states_no_conclusion_even_for_a_strong_slope(tmp_path, capsys):
+    # 40 items per language and a planted slope of 5 points per task: p is tiny, but the study
+    # is smoke scale (under 100 items per language), so no effect is claimed
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.05, items=40),),
+                         k_values=(0, 1, 2, 3), seeds=2, difficulty=(0.1, 0.2))  # fmt: skip
+    assert xfer_main(["scaling", str(_write_study(tmp_path, design)), "--permutations", "999"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("SMOKE SCALE (as few as 40 items per language")
+    assert "no effect of the number of intermediate tasks is detectable" in lines[0]
+    assert lines[2].startswith("  smoke scale: no effect is detectable at this size")
+    assert "rises" not in "\n".join(lines)
+
+
+def test_limit_makes_a_study_smoke_scale(tmp_path):
+    runs = []
+    for k in (0, 1, 2):
+        checkpoint = tmp_path / "ck" / f"k{k}"
+        write_manifest(checkpoint, [f"t{i}" for i in range(k)], seed=0)
+        write_run(tmp_path / "res" / f"k{k}", checkpoint,
+                  {"xfer_xnli_de": {"acc": [1.0] * (100 + k) + [0.0] * 100}}, limit=200)  # fmt: skip
+    from xfer_tasks.compare.results import assign_labels, load_runs
+
+    runs = load_runs([tmp_path / "res"])
+    assign_labels(runs)
+    analysis = scaling.analyze(runs, permutations=99)
+    assert analysis.smoke_scale == "scored with lm-eval's --limit 200: a subset of every test set"
+    assert scaling.summary_lines(analysis)[0].startswith("SMOKE SCALE (scored with lm-eval's --limit")

@@ -152,3 +152,24 @@ def test_english_mmlu_missing_subject_file_is_an_error(shared_data, tmp_path):
 def test_english_mmlu_subject_list_is_lm_evals():
     generate = pytest.importorskip("lm_eval.tasks.mmlu._generate_configs")
     assert sorted(mmlu.SUBJECTS) == sorted(generate.SUBJECTS)
+
+
+def test_mmlu_subjects_is_an_explicit_checked_subset(tmp_path):
+    from xfer_tasks.data import DataMissingError, mmlu
+    from xfer_tasks.metadata import MetadataError
+
+    for split in ("test", "dev"):
+        (tmp_path / "mmlu" / split).mkdir(parents=True)
+        for subject in ("anatomy", "virology"):
+            (tmp_path / "mmlu" / split / f"{subject}_{split}.csv").write_text(
+                f"q {subject},a,b,c,d,A\n", encoding="utf-8"
+            )
+    chosen = {"data_dir": str(tmp_path), "mmlu_subjects": "virology, anatomy"}
+    rows = mmlu.load_split("test", chosen)
+    assert [r["subject"] for r in rows] == ["anatomy", "virology"]
+    only = mmlu.load_split("test", {"data_dir": str(tmp_path), "mmlu_subjects": ["virology"]})
+    assert [r["subject"] for r in only] == ["virology"]
+    with pytest.raises(DataMissingError, match="55 of the 57 subject files are missing"):
+        mmlu.load_split("test", {"data_dir": str(tmp_path)})
+    with pytest.raises(MetadataError, match="mmlu_subjects: unknown subject 'virologie'"):
+        mmlu.load_split("test", {"data_dir": str(tmp_path), "mmlu_subjects": ["virologie"]})

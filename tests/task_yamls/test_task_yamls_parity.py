@@ -126,18 +126,17 @@ def test_english_mmlu_equals_lm_evals_mmlu(mmlu_root, shots):
         )
         for subject in MMLU_SUBJECTS
     )
-    ours = xfer("xfer_mmlu_en", {"data_dir": str(mmlu_root)}, shots)
+    ours = xfer("xfer_mmlu_en", {"data_dir": str(mmlu_root), "mmlu_subjects": list(MMLU_SUBJECTS)}, shots)
     assert sum(ours.values()) == sum(expected.values()) > 300
     assert ours == expected
 
 
 def test_mmlu_subject_shots_is_the_task_default_n_shot(mmlu_root):
     """``mmlu_subject_shots: 5`` = lm-eval's mmlu 5-shot, and the task's num_fewshot is 5."""
-    metadata = {"data_dir": str(mmlu_root), "mmlu_subject_shots": 5}
+    subset = {"data_dir": str(mmlu_root), "mmlu_subjects": list(MMLU_SUBJECTS)}
+    metadata = {**subset, "mmlu_subject_shots": 5}
     assert xfer_task("xfer_mmlu_en", metadata).get_config("num_fewshot") == 5
-    assert xfer("xfer_mmlu_en", metadata, None) == xfer(
-        "xfer_mmlu_en", {"data_dir": str(mmlu_root)}, 5
-    )
+    assert xfer("xfer_mmlu_en", metadata, None) == xfer("xfer_mmlu_en", subset, 5)
 
 
 # --- Okapi m_mmlu: lm-eval's m_mmlu_<lang> (real Okapi files) -------------------------------
@@ -314,7 +313,7 @@ def test_mmlu_subject_shots_show_in_the_results_n_shot(tiny_model, mmlu_root):
     """The results file says n-shot 5 for ``mmlu_subject_shots: 5`` (xfer regress relies on it)."""
     from lm_eval.tasks import TaskManager
 
-    metadata = {"data_dir": str(mmlu_root), "mmlu_subject_shots": 5}
+    metadata = {"data_dir": str(mmlu_root), "mmlu_subject_shots": 5, "mmlu_subjects": list(MMLU_SUBJECTS)}
     manager = TaskManager(include_path=str(tasks_path()), include_defaults=False, metadata=metadata)
     results = lm_eval.simple_evaluate(
         model="hf",

@@ -46,6 +46,11 @@ XTREME_METRIC = "score"
 ENGLISH_FAMILY = language_family("en")
 POWER = 0.8  # for the detectable slope quoted when no trend is found
 ALPHA = 0.05
+# Below this many scored items per language (or with lm-eval's --limit) a study is smoke scale:
+# one language's accuracy then has a standard error of 5 points or more, far above the effects
+# intermediate-task training is expected to have per added task (Phang et al. 2020 report
+# +5.4 XTREME points for nine tasks together), so no conclusion is stated.
+SMOKE_SCALE_ITEMS = 100
 
 
 @dataclass
@@ -59,6 +64,8 @@ class StudyRun:
     results_file: str
     checkpoint: str | None
     duplicate_of: str | None = None
+    min_items: int | None = None  # fewest documents scored by one of its xfer tasks
+    limit: float | None = None  # lm-eval's --limit, when the run used one
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,8 @@ class StudyRun:
             "results_file": self.results_file,
             "checkpoint": self.checkpoint,
             "duplicate_of": self.duplicate_of,
+            "min_items": self.min_items,
+            "limit": self.limit,
         }
 
 
@@ -120,6 +129,7 @@ class ScalingAnalysis:
     notes: list[str] = field(default_factory=list)
     permutations: int = trend_stats.DEFAULT_PERMUTATIONS
     seed: int = trend_stats.DEFAULT_SEED
+    smoke_scale: str | None = None  # why no conclusion is stated, when the study is too small
 
     @property
     def n_seeds(self) -> int:
@@ -136,6 +146,7 @@ class ScalingAnalysis:
             "transfer_gap": [t.to_dict() for t in self.transfer_gap],
             "language_trends": [t.to_dict() for t in self.language_trends],
             "xtreme_score": self.xtreme_score,
+            "smoke_scale": self.smoke_scale,
             "summary": summary_lines(self),
             "notes": self.notes,
             "method": {
@@ -177,6 +188,11 @@ def study_runs(results: Sequence[RunResults]) -> tuple[list[StudyRun], ScoreTabl
                 order=[str(t) for t in order] if order else result.intermediate_tasks,
                 results_file=str(result.path),
                 checkpoint=result.checkpoint,
+                min_items=min(
+                    (t.n for name, t in result.tasks.items() if is_xfer_task(name) and t.n),
+                    default=None,
+                ),
+                limit=result.limit,
             )
         )
         scores: dict[tuple[str, str, str], float] = {}
@@ -255,6 +271,7 @@ def analyze_table(
         notes=notes, permutations=permutations, seed=seed,
     )  # fmt: skip
     analysis.xtreme_score = _xtreme_scores(runs, table)
+    analysis.smoke_scale = smoke_scale_reason(distinct)
     if len({r.k for r in distinct}) < 2:
         notes.append("fewer than two distinct k values: no trend can be estimated")
         return analysis
@@ -306,6 +323,21 @@ def analyze_table(
             "scatter of the runs around the linear trend, which assumes the trend is linear"
         )
     return analysis
+
+
+def smoke_scale_reason(runs: list[StudyRun]) -> str | None:
+    """Why the study is too small for a conclusion (``--limit``, or fewer than
+    :data:`SMOKE_SCALE_ITEMS` items per language), or None."""
+    limited = sorted({r.limit for r in runs if r.limit is not None})
+    if limited:
+        return f"scored with lm-eval's --limit {limited[0]:g}: a subset of every test set"
+    sizes = [r.min_items for r in runs if r.min_items is not None]
+    if sizes and min(sizes) < SMOKE_SCALE_ITEMS:
+        return (
+            f"as few as {min(sizes)} items per language (under {SMOKE_SCALE_ITEMS}: one "
+            "language's accuracy has a standard error of 5 points or more)"
+        )
+    return None
 
 
 def _headline_series(
@@ -452,10 +484,18 @@ def sentence(t: Trend) -> str:
     )
 
 
-def reading(t: Trend, gap: Trend | None, alpha: float = ALPHA) -> str:
+def reading(
+    t: Trend, gap: Trend | None, alpha: float = ALPHA, smoke_scale: str | None = None
+) -> str:
     """What the numbers allow one to say, in words, after the sentence."""
     if t.slope_per_task is None or t.slope_ci[0] is None or t.p_value is None:
         return "training variance cannot be estimated from these runs; no conclusion"
+    if smoke_scale is not None:
+        width = 100 * (t.slope_ci[1] - t.slope_ci[0]) / 2  # type: ignore[operator]
+        return (
+            f"smoke scale: no effect is detectable at this size, whatever p says (the 95% CI is "
+            f"+-{width:.2f} points per task wide and the test sets are too small to trust)"
+        )
     parts = []
     if t.p_value >= alpha:
         parts.append(
@@ -487,10 +527,17 @@ def summary_lines(analysis: ScalingAnalysis) -> list[str]:
     """One sentence per benchmark (the XTREME score last), each followed by its reading."""
     gaps = {(g.benchmark, g.metric): g for g in analysis.transfer_gap}
     lines = []
+    if analysis.smoke_scale is not None:
+        lines.append(
+            f"SMOKE SCALE ({analysis.smoke_scale}; {analysis.n_seeds} seed(s)): no effect of the "
+            "number of intermediate tasks is detectable at this size. The lines below show the "
+            "analysis working, not a result."
+        )
     headline = sorted(analysis.headline(), key=lambda t: t.benchmark == XTREME_BENCHMARK)
     for t in headline:
         lines.append(sentence(t))
-        lines.append("  " + reading(t, gaps.get((t.benchmark, t.metric))))
+        gap = gaps.get((t.benchmark, t.metric))
+        lines.append("  " + reading(t, gap, smoke_scale=analysis.smoke_scale))
     if not headline:
         lines.append("No trend: the runs need manifests with at least two distinct k values.")
     return lines
@@ -500,7 +547,10 @@ def summary_markdown(analysis: ScalingAnalysis) -> str:
     """The answer first (sentences), then the trend table, the gap, the XTREME scores."""
     out = ["# How scores change as intermediate tasks are added", ""]
     for line in summary_lines(analysis):
-        out.append(f"- {line.strip()}" if not line.startswith("  ") else f"  - {line.strip()}")
+        if line.startswith("SMOKE SCALE"):
+            out += [f"**{line}**", ""]
+        else:
+            out.append(f"- {line.strip()}" if not line.startswith("  ") else f"  - {line.strip()}")
     out += [
         "",
         f"Unit of analysis: the training run ({sum(r.duplicate_of is None for r in analysis.runs)}"

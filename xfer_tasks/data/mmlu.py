@@ -5,7 +5,10 @@ Splits: ``test`` (default, 14042 questions), ``validation`` (alias ``val``, 1531
 ``mmlu_split``. Local layout in ``<data root>/mmlu/``: the released ``data.tar``
 unpacked, ``{dev,val,test}/<subject>_<split>.csv``, no header, six columns
 ``question, A, B, C, D, answer letter``. All 57 subjects make one task; files are read in
-sorted subject order, rows in file order.
+sorted subject order, rows in file order. A local split missing a subject's file is an error
+(the score would silently be over fewer subjects); an explicit subset is the metadata key
+``mmlu_subjects`` (a list, or a comma-separated string, of subject names), recorded with the
+task's config in the results, so such a score is never mistaken for full MMLU.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from xfer_tasks.data._source import (
     missing_local_file,
 )
 from xfer_tasks.data.mmlu_common import make_record, mmlu_header, task_data_with_dev
-from xfer_tasks.metadata import check_metadata
+from xfer_tasks.metadata import MetadataError, check_metadata
 
 DATASET = "MMLU"
 HUB_CONFIG = "all"
 SPLIT_KEY = "mmlu_split"
+SUBJECTS_KEY = "mmlu_subjects"
 SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
 DEFAULT_SPLIT = "test"
 _FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
@@ -64,7 +68,30 @@ def read_hendrycks_csv(path: Path, subject: str) -> list[dict[str, Any]]:
     return records
 
 
-def read_local_split(folder: Path, split: str) -> list[dict[str, Any]]:
+def chosen_subjects(metadata: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The subjects to score: all 57, or the explicit ``mmlu_subjects`` subset (validated)."""
+    raw = (metadata or {}).get(SUBJECTS_KEY)
+    if raw is None:
+        return SUBJECTS
+    names = [n.strip() for n in raw.split(",")] if isinstance(raw, str) else raw
+    if not isinstance(names, list | tuple) or not names or not all(
+        isinstance(n, str) and n for n in names
+    ):
+        raise MetadataError(
+            f"{SUBJECTS_KEY}: expected a non-empty list of MMLU subject names, got {raw!r}"
+        )
+    unknown = [n for n in names if n not in SUBJECTS]
+    if unknown:
+        raise MetadataError(
+            f"{SUBJECTS_KEY}: unknown subject {unknown[0]!r}; expected names such as "
+            f"{', '.join(SUBJECTS[:3])} (the 57 of hendrycks/test)"
+        )
+    return tuple(sorted(set(names)))
+
+
+def read_local_split(
+    folder: Path, split: str, subjects: tuple[str, ...] = SUBJECTS
+) -> list[dict[str, Any]]:
     file_split = _FILE_SPLIT[split]
     split_dir = folder / file_split
     suffix = f"_{file_split}.csv"
@@ -72,27 +99,29 @@ def read_local_split(folder: Path, split: str) -> list[dict[str, Any]]:
     if not files:
         raise missing_local_file(DATASET, MMLU_EN.hub_id, [split_dir / f"<subject>{suffix}"])
     present = {path.name[: -len(suffix)] for path in files}
-    missing = [subject for subject in SUBJECTS if subject not in present]
+    missing = [subject for subject in subjects if subject not in present]
     if missing:
         shown = ", ".join(str(split_dir / f"{subject}{suffix}") for subject in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise DataMissingError(
             DATASET, MMLU_EN.hub_id, split_dir,
             f"the local folder is set and takes precedence, but {len(missing)} of the "
-            f"{len(SUBJECTS)} subject files {'is' if len(missing) == 1 else 'are'} missing: "
+            f"{len(subjects)} subject files {'is' if len(missing) == 1 else 'are'} missing: "
             f"{shown}{more}",
         )  # fmt: skip
     records = []
     for path in files:
-        records += read_hendrycks_csv(path, path.name[: -len(suffix)])
+        if path.name[: -len(suffix)] in subjects:
+            records += read_hendrycks_csv(path, path.name[: -len(suffix)])
     return records
 
 
 def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One split, all subjects, as shared MMLU records."""
+    """One split, all subjects (or the ``mmlu_subjects`` subset), as shared MMLU records."""
+    subjects = chosen_subjects(metadata)
     folder, has_local = local_folder(MMLU_EN.local_subdir, metadata)
     if has_local:
-        return read_local_split(folder, split)
+        return read_local_split(folder, split, subjects)
     rows = load_hub_split(DATASET, MMLU_EN.hub_id, HUB_CONFIG, split, folder)
     return [
         make_record(
@@ -103,6 +132,7 @@ def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[di
             f"{MMLU_EN.hub_id} {split} row {i}",
         )
         for i, row in enumerate(rows)
+        if row["subject"] in subjects
     ]
 
 

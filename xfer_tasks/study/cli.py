@@ -110,7 +110,7 @@ def run_analysis_and_print(study: Study) -> None:
     for name, text in summaries(study).items():
         print(f"\n== {name}: scaling analysis ==")
         if text is None:
-            print(f"(no summary.md from xfer compare yet; open {study.report(name) / 'report.html'})")
+            print(f"(one k only: no trend to state; the comparison is in {study.report(name) / 'report.html'})")
         else:
             print(text.rstrip())
     print(f"\nReport: {study.root / 'report' / 'index.html'} ({len(reports)} model(s))")

@@ -42,11 +42,9 @@ import yaml
 
 from .config import EvalSpec, StudyConfig, StudyConfigError, load_study_config
 
-# The scaling analysis (xfer_tasks.compare, issue 8) writes <report>/summary.md whose first
-# lines answer the study's question in plain sentences. Until that lands in main the file may
-# be missing, so the study prints it when present. Set this to True once compare always writes
-# it: a missing summary then fails the study instead of printing a note.
-SUMMARY_REQUIRED = False
+# The scaling analysis (xfer compare --out, xfer_tasks.compare.scaling) writes
+# <report>/summary.md, whose first lines answer the study's question in plain sentences, for
+# every model whose sweep has two or more k values; its absence then fails the study.
 SUMMARY_FILE = "summary.md"
 
 STAGES = ("train", "evaluate", "analysis")
@@ -466,13 +464,16 @@ def _write_index(study: Study, reports: list[Path]) -> Path:
 
 
 def summaries(study: Study) -> dict[str, str | None]:
-    """Each model's summary.md text (the plain-sentence answer), or None where absent."""
+    """Each model's summary.md text (the plain-sentence answer); None for a model whose sweep
+    has a single k (no trend to state). A sweep over several k without one is an error."""
     out: dict[str, str | None] = {}
     for spec in study.config.models:
         path = study.report(spec.name) / SUMMARY_FILE
-        out[spec.name] = path.read_text(encoding="utf-8") if path.is_file() else None
-    if SUMMARY_REQUIRED:
-        missing = [name for name, text in out.items() if text is None]
-        if missing:
-            raise StudyError(f"xfer compare wrote no {SUMMARY_FILE} for {', '.join(missing)}")
+        k_values = {u.k for u in study.units("evaluate") if u.model == spec.name}
+        if path.is_file():
+            out[spec.name] = path.read_text(encoding="utf-8")
+        elif len(k_values) >= 2:
+            raise StudyError(f"xfer compare wrote no {SUMMARY_FILE} for {spec.name} ({path})")
+        else:
+            out[spec.name] = None
     return out
