@@ -131,13 +131,19 @@ def test_all_layer_sample_log_and_higher_is_better(tiny_hflm, data_root):
     assert hib["acc_en2xx_L0"] is True and hib["f1_xx2en"] is True
 
 
-def test_layer_store_roundtrip_and_pickled_copy(tmp_path):
+def test_layer_store_roundtrip_and_pickled_copy(tmp_path, monkeypatch):
+    import xfer_tasks.harness.vectors as vectors
+
+    monkeypatch.setattr(vectors, "READ_CHUNK_ROWS", 2)  # reads cross chunk borders
     store = LayerStore(3, 4, directory=tmp_path, call_id="run1")
     first = store.append([np.full((2, 4), i, np.float32) + np.arange(2)[:, None] for i in range(3)])
     second = store.append([np.full((1, 4), 10 * i, np.float32) for i in range(3)])
     store.close()
     assert list(first) == [0, 1] and list(second) == [2]
     np.testing.assert_array_equal(store.read(2, [2, 0]), [[20] * 4, [2] * 4])
+    np.testing.assert_array_equal(store.read(1, [1, 2, 1, 0])[:, 0], [2, 10, 2, 1])
+    with pytest.raises(IndexError, match="rows outside 0..2"):
+        store.read(0, [3])
     embs = [
         Embedding(np.zeros(4), layer=1, pooling="mean", max_length=8, store=store, row=r)
         for r in (1, 2)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 SPILL_DIR_ENV = "XFER_EMBED_SPILL_DIR"
+READ_CHUNK_ROWS = 65536  # rows per plain read in LayerStore.read
 
 
 class LayerStore:
@@ -82,13 +83,25 @@ class LayerStore:
             raise IndexError(f"layer {layer} not in 0..{self.n_states - 1}")
         if self._writers is not None:
             self._writers[layer].flush()
-        mapped = np.memmap(
-            self._file(layer), dtype=np.float32, mode="r", shape=(self.n_rows, self.dim)
-        )
-        try:
-            return np.array(mapped[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
-        finally:
-            del mapped
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.n_rows):
+            raise IndexError(f"rows outside 0..{self.n_rows - 1} of {self.path}")
+        out = np.empty((rows.size, self.dim), dtype=np.float32)
+        # Plain reads in chunks (no memory map): RAM is the result plus one chunk.
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        row_bytes = self.dim * 4
+        with open(self._file(layer), "rb") as handle:
+            for start in range(0, self.n_rows, READ_CHUNK_ROWS):
+                stop = min(start + READ_CHUNK_ROWS, self.n_rows)
+                lo, hi = np.searchsorted(sorted_rows, [start, stop])
+                if lo == hi:
+                    continue
+                handle.seek(start * row_bytes)
+                chunk = np.fromfile(handle, dtype=np.float32, count=(stop - start) * self.dim)
+                chunk = chunk.reshape(stop - start, self.dim)
+                out[order[lo:hi]] = chunk[sorted_rows[lo:hi] - start]
+        return out
 
     @property
     def nbytes(self) -> int:
