@@ -131,14 +131,17 @@ def is_decoder_only(model: Any) -> bool:
 def auto_layer(n_states: int, decoder_only: bool) -> tuple[int, str]:
     """The ``auto`` layer for a model outside :data:`AUTO_FAMILY_LAYERS` (rule 2).
 
-    Measured in docs/harness.md ("Which layer"): on the 36 XTREME Tatoeba languages,
-    all-MiniLM-L6-v2 (a 6-layer encoder) scores best at its last layer, and the tiny random
-    causal LM scores best at its embedding output, a property of random weights rather than
-    of trained LMs. The rule therefore keeps the last layer for encoders and, for
-    decoder-only models, takes the middle of the stack (``hidden_states[n_layers // 2]``,
-    rounded down): the last layer of a causal LM is the one most specialised for
-    next-token prediction, and XTREME's and jiant's own choices sit in the middle of the
-    stack too (hidden_states[8] of 12, [14] of 24).
+    Encoders: the last layer. Measured in docs/harness.md ("The auto rule"): on the 36
+    XTREME Tatoeba languages all-MiniLM-L6-v2, a sentence-embedding encoder trained on its
+    last layer's mean, scores best at its last layer (and the last layer was the default
+    before, so encoder results outside the XTREME families do not move).
+    Decoder-only models: the middle of the stack, ``hidden_states[n_layers // 2]``. The last
+    layer of a causal LM is the one specialised for predicting the next token; XTREME and
+    jiant pool the middle of the stack (hidden_states[8] of 12, [14] of 24) for the same
+    reason. The tiny random causal LM measured here cannot confirm this for trained LMs
+    (its weights are random: only the embedding layer's bag of tokens carries signal), and
+    no trained decoder installs offline here; ``embed_layer: "all"`` reports every layer, so
+    the choice is checked per model, and ``"dev"`` picks it on BUCC's sample split.
     """
     n_layers = n_states - 1
     if decoder_only and n_layers >= 2:
