@@ -63,7 +63,11 @@ _DEV_CHOICE: dict[str, tuple[int, list[float], list[str]]] = {}
 
 
 def register_dev_sample(call_id: str, task: Any, item: Any) -> None:
-    """Keep a BUCC ``sample``-split item for the ``dev`` layer choice of run ``call_id``."""
+    """Keep a BUCC ``sample``-split item for the ``dev`` layer choice of run ``call_id``
+    (items of earlier runs are dropped, so their layer stores can be deleted)."""
+    for old in [key for key in _DEV_SAMPLES if key != call_id]:
+        del _DEV_SAMPLES[old]
+        _DEV_CHOICE.pop(old, None)
     entry = _DEV_SAMPLES.setdefault(call_id, {}).setdefault(task.task_name, (task, []))
     entry[1].append(item)
     _DEV_CHOICE.pop(call_id, None)
