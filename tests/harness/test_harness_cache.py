@@ -91,3 +91,32 @@ def test_cached_vectors_equal_fresh_ones(tmp_path, tiny_hflm):
     assert [e.describe() for e in again] == [e.describe() for e in direct]
     for a, b, c in zip(fresh, again, direct, strict=True):
         assert (a.vector == b.vector).all() and (b.vector == c.vector).all()
+
+
+def test_all_layer_embeddings_are_cached_under_their_own_keys(tmp_path, tiny_hflm):
+    from lm_eval.api.instance import Instance
+    from lm_eval.api.model import CachingLM
+
+    from xfer_tasks.harness.spec import EmbedSpec
+    from xfer_tasks.harness.vectors import stack_layer
+
+    texts = synthetic_sentences(6, seed=11)
+
+    def requests(spec):
+        return [Instance("xfer_embed", {}, (t, spec.to_dict()), i) for i, t in enumerate(texts)]
+
+    db = tmp_path / "a_rank0.db"
+    caching = CachingLM(tiny_hflm, str(db))
+    fresh = caching.xfer_embed(requests(EmbedSpec(layer="all")))
+    assert _rows(embed_cache_path(db)) == 6
+    again = caching.xfer_embed(requests(EmbedSpec(layer="all")))
+    assert _rows(embed_cache_path(db)) == 6  # served from the cache
+    assert again[0].store is not fresh[0].store  # hits come back through a new layer store
+    for layer in range(3):
+        assert (stack_layer(again, layer) == stack_layer(fresh, layer)).all()
+    assert [e.describe() for e in again] == [e.describe() for e in fresh]
+    # the single-layer request for the auto layer is another key (1-D entries)
+    single = caching.xfer_embed(requests(EmbedSpec()))
+    assert _rows(embed_cache_path(db)) == 12
+    assert single[0].store is None and single[0].layer == fresh[0].layer
+    assert all((s.vector == f.vector).all() for s, f in zip(single, fresh, strict=True))

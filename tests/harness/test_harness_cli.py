@@ -97,7 +97,7 @@ def test_cli_tatoeba_and_bucc_with_metadata_and_sample_log(
     ]
     assert len(samples) == 80
     assert _long_number_lists(samples) == []
-    assert samples[0]["resps"][0] == ["<embedding dim=64 layer=-2 pooling=mean>"]
+    assert samples[0]["resps"][0] == ["<embedding dim=64 layer=1 pooling=mean>"]
 
 
 @pytest.mark.slow  # one lm_eval process start (model load included)

@@ -55,9 +55,16 @@ def test_backbone_skips_lm_head(tiny_hflm, minilm_hflm):
 
 
 def test_mean_last_layer_equals_manual_forward_and_is_batch_invariant(tiny_hflm):
-    vectors, info = embed_texts(tiny_hflm, TEXTS, EmbedSpec(batch_size=5), progress=False)
-    assert info == {"layer": -1, "pooling": "mean", "max_length": 512, "precision": "float32"}
-    one_by_one, _ = embed_texts(tiny_hflm, TEXTS, EmbedSpec(batch_size=1), progress=False)
+    spec = EmbedSpec(layer=-1, batch_size=5)
+    vectors, info = embed_texts(tiny_hflm, TEXTS, spec, progress=False)
+    assert info == {
+        "layer": 2,
+        "pooling": "mean",
+        "max_length": 512,
+        "precision": "float32",
+        "reason": "embed_layer",
+    }
+    one_by_one, _ = embed_texts(tiny_hflm, TEXTS, EmbedSpec(layer=-1, batch_size=1), progress=False)
     np.testing.assert_allclose(vectors, one_by_one, rtol=1e-5, atol=1e-6)
     with torch.inference_mode():
         for text, row in zip(TEXTS, vectors, strict=True):
@@ -83,7 +90,7 @@ def test_layer_and_pooling_selection(tiny_hflm):
 
 def test_max_length_truncates(tiny_hflm):
     long_text = ["word " * 400]
-    spec = EmbedSpec(max_length=7)
+    spec = EmbedSpec(layer=-1, max_length=7)
     assert resolve_max_length(tiny_hflm, spec) == 7
     got, info = embed_texts(tiny_hflm, long_text, spec, progress=False)
     ids = torch.tensor([tiny_hflm.tokenizer(long_text[0])["input_ids"][:7]])

@@ -13,7 +13,10 @@ from xfer_tasks.harness.vectors import Embedding
 
 
 def test_spec_defaults_and_metadata_parsing():
-    assert EmbedSpec.from_metadata({}) == EmbedSpec(-1, "mean", None, None, "auto")
+    assert EmbedSpec.from_metadata({}) == EmbedSpec("auto", "mean", None, None, "auto")
+    assert EmbedSpec.from_metadata({"embed_layer": " ALL "}).layer == "all"
+    assert EmbedSpec.from_metadata({"embed_layer": "dev"}, task_kind="bucc").task_kind == "bucc"
+    assert EmbedSpec.from_metadata({"embed_preset": "XTREME"}).preset == "xtreme"
     spec = EmbedSpec.from_metadata(
         {
             "embed_layer": "-4",
@@ -26,15 +29,23 @@ def test_spec_defaults_and_metadata_parsing():
     )
     assert spec == EmbedSpec(layer=-4, pooling="last", max_length=128, batch_size=16)
     assert EmbedSpec.from_dict(spec.to_dict()) == spec
-    assert spec.cache_identity() == {"layer": -4, "pooling": "last", "max_length": 128}
 
 
 @pytest.mark.parametrize(
     ("metadata", "message"),
     [
-        ({"embed_pooling": "max"}, "embed_pooling: expected one of mean, cls, last, got 'max'"),
-        ({"embed_layer": "top"}, "embed_layer: expected an integer, got 'top'"),
+        ({"embed_pooling": "max"}, "embed_pooling: expected one of mean, mean_with_special, cls, last, got 'max'"),
+        ({"embed_layer": "top"}, "embed_layer: expected an integer or one of auto, all, dev, got 'top'"),
         ({"embed_layer": 1.5}, "embed_layer: expected an integer"),
+        ({"embed_preset": "laser"}, "embed_preset: expected one of xtreme, got 'laser'"),
+        (
+            {"embed_preset": "xtreme", "embed_layer": 3},
+            "embed_preset='xtreme' sets the layer, pooling and max length itself; remove embed_layer",
+        ),
+        (
+            {"embed_preset": "xtreme", "embed_pooling": "cls"},
+            "remove embed_pooling (only embed_layer 'all'/'dev' combine with a preset)",
+        ),
         ({"embed_max_length": 0}, "embed_max_length: expected a positive integer, got 0"),
         ({"embed_batch_size": -2}, "embed_batch_size: expected a positive integer, got -2"),
         ({"embed_precision": "fp8"}, "embed_precision: expected one of auto, model, bfloat16"),

@@ -81,7 +81,7 @@ def test_logged_samples_hold_no_vectors(tatoeba_run):
     samples = tatoeba_run["samples"]["xfer_tatoeba_deu"]
     assert len(samples) == LIMIT
     first = samples[0]
-    assert sanitize_list(first["resps"]) == [["<embedding dim=64 layer=-2 pooling=last>"]] * 2
+    assert sanitize_list(first["resps"]) == [["<embedding dim=64 layer=1 pooling=last>"]] * 2
     assert str(first["acc_en2xx"]) == "<tatoeba pair 0: 2 embeddings dim=64>"
     # what EvaluationTracker writes: json.dumps(default=handle_non_serializable)
     written = json.loads(json.dumps(samples, default=handle_non_serializable))
@@ -125,7 +125,7 @@ def test_bucc_mines_once_and_equals_direct_computation(tiny_hflm, bucc_root, mon
     calls = []
     original = BuccTask.compute_scores
     monkeypatch.setattr(
-        BuccTask, "compute_scores", lambda self, items: calls.append(1) or original(self, items)
+        BuccTask, "compute_scores", lambda self, items, layer=None: calls.append(1) or original(self, items, layer)
     )
     out = lm_eval.simple_evaluate(
         model=tiny_hflm,

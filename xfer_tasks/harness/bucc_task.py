@@ -26,9 +26,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
-from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
+from xfer_tasks.harness.task_base import (
+    EmbeddingRetrievalTask,
+    PoolScores,
+    register_dev_sample,
+)
 from xfer_tasks.harness.vectors import Embedding
 
 SIDES = ("src", "trg")
@@ -81,6 +83,7 @@ def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any
 
 
 class BuccTask(EmbeddingRetrievalTask):
+    TASK_KIND = "bucc"
     METRICS = ("f1", "precision", "recall", "threshold")
     HIGHER_IS_BETTER = {"f1": True, "precision": True, "recall": True, "threshold": None}
     # bootstrap over test-split source sentences, threshold held fixed; none for the threshold
@@ -163,7 +166,33 @@ class BuccTask(EmbeddingRetrievalTask):
     def item_vectors(self, item: BuccSentence) -> Sequence[Embedding]:
         return (item.emb,)
 
-    def build_split(self, split: str, items: Sequence[BuccSentence]):
+    def on_layered_item(self, item: BuccSentence) -> None:
+        """With ``embed_layer`` ``dev``, keep sample-split items for the run's layer choice."""
+        if self.spec.layer == "dev" and item.split == "sample" and item.emb.store is not None:
+            register_dev_sample(item.emb.store.call_id, self, item)
+
+    def sample_f1_per_layer(self, items: Sequence[BuccSentence]) -> list[float]:
+        """F1 on the ``sample`` split for every hidden state: mine it on that layer, tune the
+        threshold on the sample gold (as for the headline), score the sample extraction."""
+        from xfer_tasks.retrieval.bucc import (
+            extract,
+            mine_candidates,
+            score_extraction,
+            tune_threshold,
+        )
+        from xfer_tasks.retrieval.search import SearchConfig
+
+        config = SearchConfig.from_options(dict(self.search_options))  # as bucc_extraction
+        n_states = items[0].emb.n_states or 0
+        f1s = []
+        for layer in range(n_states):
+            sample = self.build_split("sample", items, layer)
+            candidates = mine_candidates(sample, config=config)
+            threshold = tune_threshold(candidates, sample.gold)
+            f1s.append(score_extraction(extract(candidates, threshold), sample.gold)["f1"])
+        return f1s
+
+    def build_split(self, split: str, items: Sequence[BuccSentence], layer: int | None = None):
         from xfer_tasks.retrieval import BitextSide, BuccSplit
 
         sides = {}
@@ -179,7 +208,7 @@ class BuccTask(EmbeddingRetrievalTask):
             sides[side] = BitextSide(
                 ids=[i.id for i in chosen],
                 texts=[i.text for i in chosen],
-                emb=np.stack([i.emb.vector for i in chosen]),
+                emb=self.matrix([i.emb for i in chosen], layer),
                 name=f"{self.task_name} {split} {side}",
             )
         trg_ids = set(sides["trg"].ids)
@@ -194,12 +223,12 @@ class BuccTask(EmbeddingRetrievalTask):
             src=sides["src"], trg=sides["trg"], gold=gold, name=f"{self.task_name} {split}"
         )
 
-    def compute_scores(self, items: Sequence[BuccSentence]) -> PoolScores:
+    def compute_scores(self, items: Sequence[BuccSentence], layer: int | None = None) -> PoolScores:
         from xfer_tasks.retrieval.bootstrap import bucc_bootstrap_stderr
         from xfer_tasks.retrieval.bucc import bucc_extraction
 
-        sample = self.build_split("sample", items)
-        test = self.build_split("training", items)
+        sample = self.build_split("sample", items, layer)
+        test = self.build_split("training", items, layer)
         found = bucc_extraction(sample, test, **self.search_options)
         return PoolScores(
             found.metrics(),

@@ -6,8 +6,16 @@ share answers. Embeddings therefore get their own SQLite file next to lm-eval's
 (``<use_cache>_rank<R>.db`` -> ``<use_cache>_rank<R>.xfer_embed.sqlite``), and each vector's
 key is::
 
-    sha256(json([EMBED_CODE_VERSION, MODEL_FINGERPRINT, {"layer", "pooling", "max_length"},
+    sha256(json([EMBED_CODE_VERSION, MODEL_FINGERPRINT,
+                 {"layer", "n_states", "all_layers", "pooling", "max_length"},
                  resolved_precision, text]))
+
+where the middle part is the RESOLVED choice for this model (:func:`xfer_tasks.harness.layers.resolve`:
+the ``auto``/preset layer as an index, ``mean_no_bos`` for decoder-only means, the max length
+in tokens), so ``auto`` and the explicit index it stands for share vectors, and an all-layer
+entry (``all_layers`` true: every hidden state, ``n_states x dim`` float32 values) never
+answers a single-layer request or the reverse. All-layer hits are written into a fresh
+:class:`~xfer_tasks.harness.vectors.LayerStore` (disk), not kept in RAM.
 
 where MODEL_FINGERPRINT (:func:`model_fingerprint`) is the sha256 of
 
@@ -31,20 +39,22 @@ import hashlib
 import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from xfer_tasks.harness.hf_embed import backbone_of, resolve_precision
+from xfer_tasks.harness.hf_embed import backbone_of, hflm_xfer_embed, resolve_for, resolve_precision
+from xfer_tasks.harness.layers import Resolved
 from xfer_tasks.harness.spec import EmbedSpec
-from xfer_tasks.harness.vectors import Embedding
+from xfer_tasks.harness.vectors import Embedding, LayerStore, stack_layer
 
 log = logging.getLogger(__name__)
 
 # Bumped whenever the embedding computation changes, so old cached vectors are not reused.
-EMBED_CODE_VERSION = "xfer-embed-2"
+EMBED_CODE_VERSION = "xfer-embed-3"
 FULL_HASH_LIMIT_BYTES = 256 * 1024 * 1024
 SAMPLED_ELEMENTS_PER_TENSOR = 65536
 _FINGERPRINT_ATTR = "_xfer_model_fingerprint"
@@ -113,10 +123,10 @@ def embed_cache_path(cache_db: str | Path) -> Path:
     return path.with_name(f"{stem}.xfer_embed.sqlite")
 
 
-def request_key(fingerprint: str, spec: EmbedSpec, precision: str, text: str) -> str:
+def request_key(fingerprint: str, resolved: Resolved, precision: str, text: str) -> str:
+    identity = {k: v for k, v in resolved.describe().items() if k != "reason"}
     material = json.dumps(
-        [EMBED_CODE_VERSION, fingerprint, spec.cache_identity(), precision, text],
-        ensure_ascii=False,
+        [EMBED_CODE_VERSION, fingerprint, identity, precision, text], ensure_ascii=False
     )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -133,8 +143,10 @@ class EmbeddingCache:
         )
         self._db.commit()
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, Embedding]:
+    def get_many(self, keys: Sequence[str], call_id: str = "") -> dict[str, Embedding]:
+        """The cached embeddings of ``keys``; all-layer entries go into one new LayerStore."""
         found: dict[str, Embedding] = {}
+        stores: dict[tuple[int, int], LayerStore] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
@@ -144,20 +156,48 @@ class EmbeddingCache:
             )
             for key, blob, info in rows:
                 meta = json.loads(info)
-                found[key] = Embedding(np.frombuffer(blob, dtype=np.float32).copy(), **meta)
+                values = np.frombuffer(blob, dtype=np.float32)
+                n_states, headline = meta.pop("n_states", None), meta.pop("headline", None)
+                if n_states is None:
+                    found[key] = Embedding(values.copy(), **meta)
+                    continue
+                matrix = values.reshape(n_states, -1)
+                store = stores.get(matrix.shape)
+                if store is None:
+                    store = stores[matrix.shape] = LayerStore(*matrix.shape, call_id=call_id)
+                (row,) = store.append([matrix[i : i + 1] for i in range(n_states)])
+                found[key] = Embedding(matrix[headline].copy(), **meta, store=store, row=row)
+        for store in stores.values():
+            store.close()
         return found
 
     def put_many(self, items: dict[str, Embedding]) -> None:
+        """Store ``items``; an all-layer embedding stores every hidden state (layer-major)."""
+        single = [(key, emb) for key, emb in items.items() if emb.store is None]
+        layered = [(key, emb) for key, emb in items.items() if emb.store is not None]
         rows = [
-            (
-                key,
-                emb.vector.astype(np.float32).tobytes(),
-                json.dumps({k: v for k, v in emb.describe().items() if k != "dim"}),
-            )
-            for key, emb in items.items()
+            (key, emb.vector.astype(np.float32).tobytes(), self._info(emb)) for key, emb in single
         ]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+        for start in range(0, len(layered), 4096):  # bounded RAM: 4096 x n_states x dim floats
+            chunk = layered[start : start + 4096]
+            embs = [emb for _, emb in chunk]
+            n_states = embs[0].n_states or 0
+            stacked = np.stack([stack_layer(embs, i) for i in range(n_states)], axis=1)
+            rows = [
+                (key, stacked[j].tobytes(), self._info(emb, headline=emb.layer))
+                for j, (key, emb) in enumerate(chunk)
+            ]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+
+    @staticmethod
+    def _info(emb: Embedding, headline: int | None = None) -> str:
+        info = {k: v for k, v in emb.describe().items() if k not in ("dim", "n_states")}
+        if headline is not None:
+            info.update(n_states=emb.n_states, headline=headline)
+        return json.dumps(info)
 
     def close(self) -> None:
         self._db.close()
@@ -170,16 +210,17 @@ def caching_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
         return lm.xfer_embed(requests)  # non-HF backends raise their clear error there
     fingerprint = model_fingerprint(lm)
     cache = EmbeddingCache(embed_cache_path(self.cache_db))
+    call_id = uuid.uuid4().hex
     try:
         keys = []
-        precision_of: dict[EmbedSpec, str] = {}
+        resolved_of: dict[EmbedSpec, tuple[Resolved, str]] = {}
         for request in requests:
             text, spec_dict = request.args
             spec = EmbedSpec.from_dict(spec_dict)
-            if spec not in precision_of:
-                precision_of[spec] = resolve_precision(lm, spec)
-            keys.append(request_key(fingerprint, spec, precision_of[spec], text))
-        hits = cache.get_many(keys)
+            if spec not in resolved_of:
+                resolved_of[spec] = (resolve_for(lm, spec), resolve_precision(lm, spec))
+            keys.append(request_key(fingerprint, *resolved_of[spec], text))
+        hits = cache.get_many(keys, call_id=call_id)
         missing = [i for i, key in enumerate(keys) if key not in hits]
         log.info(
             "xfer_embed cache %s (model %s...): %d cached, %d to embed",
@@ -188,7 +229,13 @@ def caching_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
             len(requests) - len(missing),
             len(missing),
         )
-        fresh = lm.xfer_embed([requests[i] for i in missing]) if missing else []
+        if (
+            missing
+            and getattr(type(lm).xfer_embed, "__func__", type(lm).xfer_embed) is hflm_xfer_embed
+        ):
+            fresh = hflm_xfer_embed(lm, [requests[i] for i in missing], call_id=call_id)
+        else:
+            fresh = lm.xfer_embed([requests[i] for i in missing]) if missing else []
         new_items = {keys[i]: emb for i, emb in zip(missing, fresh, strict=True)}
         cache.put_many(new_items)
         hits.update(new_items)

@@ -9,6 +9,13 @@ model of a PEFT adapter), takes one hidden layer and pools it over the attention
   batches, right-padded per batch, so little compute goes to padding;
 - ``torch.inference_mode``; on CUDA an fp32 model runs under bf16 autocast (``embed_precision``);
 - only the blocks up to the requested layer run (:class:`LayerReader` stops the forward pass);
+  with ``embed_layer`` ``all``/``dev`` ONE full forward pass pools every hidden state
+  (:class:`AllLayersReader`, same capture points as :class:`LayerReader`, so each layer's
+  vectors are bit-identical to a single-layer call) and the per-layer vectors are streamed
+  to a :class:`~xfer_tasks.harness.vectors.LayerStore` on disk;
+- the layer, pooling and max length are resolved for the model by
+  :func:`xfer_tasks.harness.layers.resolve` (``auto`` layer, ``xtreme`` preset, BOS left out
+  of decoder-only means);
 - ``batch_size="auto"`` starts at HFLM's ``max_batch_size`` and halves on out-of-memory;
 - pooling is done in float32 and the vectors are returned unnormalised (the retrieval
   library normalises: cosine similarity).
@@ -20,14 +27,16 @@ model of a PEFT adapter), takes one hidden layer and pools it over the attention
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from xfer_tasks.harness.layers import Resolved, check_layer, is_decoder_only, resolve
 from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
-from xfer_tasks.harness.vectors import Embedding
+from xfer_tasks.harness.vectors import Embedding, LayerStore
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,11 @@ def resolve_max_length(lm: Any, spec: EmbedSpec) -> int:
     """``embed_max_length``, else the model's max length (HFLM.max_length) capped at 512."""
     if spec.max_length is not None:
         return spec.max_length
+    return model_max_length(lm)
+
+
+def model_max_length(lm: Any) -> int:
+    """The model's max length (HFLM.max_length) capped at 512."""
     model_max = getattr(lm, "max_length", None)
     try:
         model_max = int(model_max) if model_max else DEFAULT_MAX_LENGTH_CAP
@@ -99,12 +113,22 @@ def resolve_batch_size(lm: Any, spec: EmbedSpec) -> tuple[int, bool]:
     return max(1, int(value)), False
 
 
-def pool(hidden, mask, pooling: str):
-    """Pool ``hidden`` (B, L, D) over ``mask`` (B, L) in float32 -> (B, D)."""
+def pool(hidden, mask, pooling: str, mean_mask=None):
+    """Pool ``hidden`` (B, L, D) over ``mask`` (B, L) in float32 -> (B, D).
+
+    ``mean``/``mean_with_special``: average over ``mask``; ``mean_no_bos``: average over
+    ``mean_mask`` (the attention mask with the prepended special tokens zeroed, see
+    :func:`mean_mask_without_prefix`); ``cls``: first non-padding token; ``last``: last
+    non-padding token.
+    """
     import torch
 
     hidden = hidden.float()
-    if pooling == "mean":
+    if pooling in ("mean", "mean_with_special", "mean_no_bos"):
+        if pooling == "mean_no_bos":
+            if mean_mask is None:
+                raise EmbedSpecError("embed_pooling mean_no_bos needs the mask without the BOS")
+            mask = mean_mask
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
     positions = torch.arange(mask.shape[1], device=mask.device)
@@ -150,14 +174,6 @@ def _pad(batch: list[list[int]], pad_id: int, device):
     return input_ids.to(device), mask.to(device)
 
 
-def _check_layer(layer: int, n_states: int) -> None:
-    if not -n_states <= layer < n_states:
-        raise EmbedSpecError(
-            f"embed_layer={layer} is out of range: the model returns {n_states} hidden states "
-            f"(embeddings + {n_states - 1} layers), valid indexes are {-n_states}..{n_states - 1}"
-        )
-
-
 class _StopForward(Exception):
     """Raised by a hook once the requested layer's output exists (skips the later layers)."""
 
@@ -199,8 +215,7 @@ class LayerReader:
         self.index: int | None = None  # resolved non-negative index once known
         if self.blocks is not None:
             n_states = len(self.blocks) + 1
-            _check_layer(layer, n_states)
-            self.index = layer % n_states
+            self.index = check_layer(layer, n_states)
             self.is_last = self.index == n_states - 1
         else:
             self.is_last = layer == -1
@@ -225,8 +240,7 @@ class LayerReader:
             return self.backbone(**kwargs).last_hidden_state
         if self.blocks is None:
             states = self.backbone(output_hidden_states=True, **kwargs).hidden_states
-            _check_layer(self.layer, len(states))
-            return states[self.layer]
+            return states[check_layer(self.layer, len(states))]
         handle = self._hook()
         try:
             self.backbone(**kwargs)
@@ -237,10 +251,120 @@ class LayerReader:
         raise RuntimeError(f"embed_layer={self.layer}: the hooked block never ran")
 
 
+class AllLayersReader:
+    """Runs the backbone ONCE and returns every ``hidden_states`` entry, taken at the same
+    points :class:`LayerReader` takes them (so each is bit-identical to a single-layer
+    read): state 0 before block 0, state i (0 < i < last) the output of block i-1, the last
+    state ``last_hidden_state``. Models whose blocks cannot be located fall back to
+    ``output_hidden_states=True`` with ``last_hidden_state`` as the last entry."""
+
+    def __init__(self, backbone: Any):
+        import inspect
+
+        self.backbone = backbone
+        self.blocks = transformer_blocks(backbone)
+        params = inspect.signature(backbone.forward).parameters
+        self.extra = {"use_cache": False} if "use_cache" in params else {}
+
+    def __call__(self, input_ids: Any, mask: Any) -> list[Any]:
+        kwargs = {"input_ids": input_ids, "attention_mask": mask, "return_dict": True, **self.extra}
+        if self.blocks is None:
+            out = self.backbone(output_hidden_states=True, **kwargs)
+            return [*out.hidden_states[:-1], out.last_hidden_state]
+        captured: list[Any] = [None] * len(self.blocks)
+
+        def pre_hook(module, args, kwargs):
+            captured[0] = args[0] if args else kwargs["hidden_states"]
+
+        def make_hook(i: int):
+            def hook(module, args, output):
+                captured[i] = output[0] if isinstance(output, (tuple, list)) else output
+
+            return hook
+
+        handles = [self.blocks[0].register_forward_pre_hook(pre_hook, with_kwargs=True)]
+        handles += [
+            self.blocks[i - 1].register_forward_hook(make_hook(i))
+            for i in range(1, len(self.blocks))
+        ]
+        try:
+            last = self.backbone(**kwargs).last_hidden_state
+        finally:
+            for handle in handles:
+                handle.remove()
+        return [*captured, last]
+
+
+def special_prefix(tokenizer: Any) -> tuple[int, ...]:
+    """The token ids the tokenizer puts BEFORE the text (e.g. ``(bos_id,)`` for Llama; ``()``
+    for GPT-2 or a tokenizer without a BOS template): the ids of ``"x"`` with special tokens
+    up to where the ids without them start."""
+    probe = "x"
+    with_special = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
+    plain = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
+    if not plain:
+        return ()
+    for start in range(len(with_special) - len(plain) + 1):
+        if with_special[start : start + len(plain)] == plain:
+            return tuple(with_special[:start])
+    return ()
+
+
+def mean_mask_without_prefix(batch: list[list[int]], mask: Any, prefix: tuple[int, ...]) -> Any:
+    """``mask`` with the first ``len(prefix)`` positions zeroed in every row that starts with
+    ``prefix`` and has other tokens (a row that is only the prefix keeps it, so its mean is
+    defined)."""
+    out = mask.clone()
+    width = len(prefix)
+    if width:
+        for row, ids in enumerate(batch):
+            if len(ids) > width and tuple(ids[:width]) == prefix:
+                out[row, :width] = 0
+    return out
+
+
+def n_hidden_states(backbone: Any) -> int:
+    """``len(hidden_states)`` of the backbone: blocks + 1."""
+    blocks = transformer_blocks(backbone)
+    if blocks is not None:
+        return len(blocks) + 1
+    n_layers = getattr(getattr(backbone, "config", None), "num_hidden_layers", None)
+    if isinstance(n_layers, int) and n_layers > 0:
+        return n_layers + 1
+    raise EmbedSpecError(
+        f"cannot tell how many hidden layers {type(backbone).__name__} has (no num_hidden_layers)"
+    )
+
+
+def resolve_for(lm: Any, spec: EmbedSpec) -> Resolved:
+    """:func:`xfer_tasks.harness.layers.resolve` for HFLM ``lm``'s model and tokenizer."""
+    backbone = backbone_of(lm.model)
+    decoder_only = is_decoder_only(backbone) or is_decoder_only(lm.model)
+    return resolve(
+        spec,
+        config=getattr(lm.model, "config", None) or getattr(backbone, "config", None),
+        n_states=n_hidden_states(backbone),
+        decoder_only=decoder_only,
+        prepends_tokens=bool(special_prefix(lm.tokenizer)) if decoder_only else False,
+        model_max_length=model_max_length(lm),
+    )
+
+
 def embed_texts(
-    lm: Any, texts: Sequence[str], spec: EmbedSpec, *, progress: bool = True
+    lm: Any,
+    texts: Sequence[str],
+    spec: EmbedSpec,
+    *,
+    progress: bool = True,
+    resolved: Resolved | None = None,
+    call_id: str = "",
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Embed ``texts`` with HFLM ``lm``'s model: ``(float32 array (n, dim), how-it-was-taken)``."""
+    """Embed ``texts`` with HFLM ``lm``'s model: ``(float32 array (n, dim), how-it-was-taken)``.
+
+    The array holds the resolved headline layer. With ``embed_layer`` ``all``/``dev`` the
+    info also carries ``store`` (a :class:`LayerStore` with every hidden state) and ``rows``
+    (each text's row in it); the forward pass is the same single pass either way.
+    """
     import contextlib
 
     import torch
@@ -248,13 +372,17 @@ def embed_texts(
 
     if not texts:
         raise ValueError("embed_texts: no texts to embed")
+    resolved = resolved or resolve_for(lm, spec)
     tokenizer, model = lm.tokenizer, lm.model
-    read_layer = LayerReader(backbone_of(model), spec.layer)
+    backbone = backbone_of(model)
+    read_all = AllLayersReader(backbone) if resolved.all_layers else None
+    read_layer = None if read_all else LayerReader(backbone, resolved.layer)
     device = torch.device(lm.device)
-    max_length = resolve_max_length(lm, spec)
+    max_length = resolved.max_length
     precision = resolve_precision(lm, spec)
     batch_size, adaptive = resolve_batch_size(lm, spec)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    prefix = special_prefix(tokenizer) if resolved.pooling == "mean_no_bos" else ()
 
     # Texts that tokenize identically (e.g. different words that all become [UNK]) are
     # embedded once, so they get bit-identical vectors and retrieval ties stay exact ties
@@ -267,9 +395,12 @@ def embed_texts(
     token_ids = [list(ids) for ids in row_of_ids]
     order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
     result: np.ndarray | None = None
+    store: LayerStore | None = None
+    store_row = np.empty(len(token_ids), dtype=np.int64)
+    layer_label = "all" if read_all else resolved.layer
     bar = tqdm(
         total=len(order),
-        desc=f"xfer_embed layer={spec.layer} pooling={spec.pooling}",
+        desc=f"xfer_embed layer={layer_label} pooling={resolved.pooling}",
         unit="sent",
         disable=not progress or getattr(lm, "rank", 0) != 0,
     )
@@ -277,7 +408,8 @@ def embed_texts(
     with torch.inference_mode():
         while start < len(order):
             rows = order[start : start + batch_size]
-            input_ids, mask = _pad([token_ids[i] for i in rows], pad_id, device)
+            batch = [token_ids[i] for i in rows]
+            input_ids, mask = _pad(batch, pad_id, device)
             autocast = (
                 torch.autocast(device_type=device.type, dtype=torch.bfloat16)
                 if precision == "bfloat16-autocast"
@@ -285,7 +417,7 @@ def embed_texts(
             )
             try:
                 with autocast:
-                    hidden = read_layer(input_ids, mask)
+                    hidden = read_all(input_ids, mask) if read_all else read_layer(input_ids, mask)
             except (RuntimeError, torch.OutOfMemoryError) as err:
                 if not (adaptive and _is_oom(err) and batch_size > 1):
                     raise
@@ -295,7 +427,17 @@ def embed_texts(
                     torch.cuda.empty_cache()
                 log.warning("xfer_embed: out of memory, retrying with batch size %d", batch_size)
                 continue
-            pooled = pool(hidden, mask, spec.pooling).cpu().numpy()
+            mean_mask = mean_mask_without_prefix(batch, mask, prefix) if prefix else None
+            if read_all:
+                per_layer = [
+                    pool(h, mask, resolved.pooling, mean_mask).cpu().numpy() for h in hidden
+                ]
+                if store is None:
+                    store = LayerStore(len(per_layer), per_layer[0].shape[1], call_id=call_id)
+                store_row[rows] = np.asarray(store.append(per_layer))
+                pooled = per_layer[resolved.layer]
+            else:
+                pooled = pool(hidden, mask, resolved.pooling, mean_mask).cpu().numpy()
             if result is None:
                 result = np.empty((len(token_ids), pooled.shape[1]), dtype=np.float32)
             result[rows] = pooled
@@ -304,27 +446,50 @@ def embed_texts(
     bar.close()
     assert result is not None
     result = result[np.asarray(text_rows)]
-    info = {
-        "layer": spec.layer,
-        "pooling": spec.pooling,
+    info: dict[str, Any] = {
+        "layer": resolved.layer,
+        "pooling": resolved.pooling,
         "max_length": max_length,
         "precision": precision,
+        "reason": resolved.reason,
     }
+    if store is not None:
+        store.close()
+        info["store"] = store
+        info["rows"] = store_row[np.asarray(text_rows)]
     return result, info
 
 
-def hflm_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
-    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, embed_spec_dict)``."""
+def hflm_xfer_embed(
+    self: Any, requests: Sequence[Any], call_id: str | None = None
+) -> list[Embedding]:
+    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, embed_spec_dict)``.
+
+    Requests whose specs resolve to the same layer(s), pooling and max length for this model
+    are embedded together (each distinct text once)."""
     by_spec: dict[EmbedSpec, list[int]] = defaultdict(list)
     for position, request in enumerate(requests):
         text, spec_dict = request.args
         by_spec[EmbedSpec.from_dict(spec_dict)].append(position)
-    out: list[Embedding | None] = [None] * len(requests)
+    groups: dict[tuple[Resolved, str, EmbedSpec], list[int]] = defaultdict(list)
     for spec, positions in by_spec.items():
+        # batch size/precision stay per spec; task kind and preset only matter through `resolved`
+        key_spec = EmbedSpec(batch_size=spec.batch_size, precision=spec.precision)
+        groups[(resolve_for(self, spec), resolve_precision(self, spec), key_spec)].extend(positions)
+    out: list[Embedding | None] = [None] * len(requests)
+    call_id = call_id or uuid.uuid4().hex  # ties this call's (one lm-eval run's) stores together
+    for (resolved, _precision, key_spec), positions in groups.items():
         texts = [requests[p].args[0] for p in positions]
         unique = list(dict.fromkeys(texts))
-        vectors, info = embed_texts(self, unique, spec)
+        vectors, info = embed_texts(self, unique, key_spec, resolved=resolved, call_id=call_id)
+        store, rows = info.pop("store", None), info.pop("rows", None)
         row_of = {text: row for row, text in enumerate(unique)}
         for position, text in zip(positions, texts, strict=True):
-            out[position] = Embedding(vectors[row_of[text]], **info)
+            row = row_of[text]
+            out[position] = Embedding(
+                vectors[row],
+                **info,
+                store=store,
+                row=None if rows is None else int(rows[row]),
+            )
     return out  # type: ignore[return-value]

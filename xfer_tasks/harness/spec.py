@@ -2,14 +2,25 @@
 
 The retrieval tasks read these choices from their lm-eval ``metadata`` (``--metadata`` on the
 command line, merged into every task by lm-eval), put them into each request, and the model
-side (:mod:`xfer_tasks.harness.hf_embed`) follows them. Keys:
+side (:mod:`xfer_tasks.harness.hf_embed`) resolves them against the loaded model
+(:mod:`xfer_tasks.harness.layers`) and follows them. Keys:
 
-``embed_layer``       int, default -1. Index into the model's ``hidden_states`` tuple as
-                      Hugging Face returns it: 0 = token embeddings, i = output of block i,
-                      -1 = the last entry (for models with a final norm, e.g. Llama, that
-                      entry is after the norm). Negative indexes count from the end.
-``embed_pooling``     ``mean`` (default; average over the attention mask), ``cls`` (first
-                      token), ``last`` (last non-padding token; the usual choice for causal LMs).
+``embed_layer``       ``auto`` (default), an int, ``all`` or ``dev``.
+                      int: index into the model's ``hidden_states`` tuple as Hugging Face
+                      returns it: 0 = token embeddings, i = output of block i, -1 = the last
+                      entry (for models with a final norm, e.g. Llama, that entry is after
+                      the norm). Negative indexes count from the end.
+                      ``auto``: XTREME's/jiant's layer for the model families they used,
+                      else the measured rule of :mod:`xfer_tasks.harness.layers`.
+                      ``all``: one forward pass, every hidden layer pooled; the headline
+                      metrics use the ``auto`` layer and every metric is also reported per
+                      layer as ``<metric>_L<i>``.
+                      ``dev``: as ``all``, and the headline layer is the one with the best
+                      F1 on BUCC's ``sample`` split (XTREME's dev) in the same run.
+``embed_pooling``     ``mean`` (default; average over the attention mask; for decoder-only
+                      models the token(s) the tokenizer prepends, e.g. BOS, are left out),
+                      ``mean_with_special`` (average over every token of the attention mask,
+                      BOS included), ``cls`` (first token), ``last`` (last non-padding token).
 ``embed_max_length``  int tokens, default: the model's maximum length capped at 512.
 ``embed_batch_size``  int sentences per forward pass; default: lm-eval's ``--batch_size``
                       (``auto`` starts at ``--max_batch_size`` and halves on out-of-memory).
@@ -17,6 +28,10 @@ side (:mod:`xfer_tasks.harness.hf_embed`) follows them. Keys:
                       GPU supports bf16, else the model's own dtype), ``model`` (always the
                       model's own dtype, no autocast) or ``bfloat16`` (bf16 autocast).
                       The model is never cast or copied: it is loaded once, by lm-eval.
+``embed_preset``      ``xtreme``: layer, pooling and max length exactly as XTREME's retrieval
+                      scripts for the loaded model family (see ``layers.XTREME_PRESETS``);
+                      an error for a family XTREME did not use, and an error when combined
+                      with ``embed_layer``, ``embed_pooling`` or ``embed_max_length``.
 """
 
 from __future__ import annotations
@@ -25,15 +40,20 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-POOLINGS = ("mean", "cls", "last")
+POOLINGS = ("mean", "mean_with_special", "cls", "last")
 PRECISIONS = ("auto", "model", "bfloat16")
+LAYER_MODES = ("auto", "all", "dev")  # besides integer indexes
+PRESETS = ("xtreme",)
+TASK_KINDS = ("tatoeba", "bucc")  # which retrieval task asks (presets differ per task)
 DEFAULT_MAX_LENGTH_CAP = 512
+# Every ``embed_*`` metadata key the retrieval tasks read (the single list of them).
 METADATA_KEYS = (
     "embed_layer",
     "embed_pooling",
     "embed_max_length",
     "embed_batch_size",
     "embed_precision",
+    "embed_preset",
 )
 
 
@@ -43,15 +63,26 @@ class EmbedSpecError(ValueError):
 
 @dataclass(frozen=True)
 class EmbedSpec:
-    layer: int = -1
+    layer: int | str = "auto"
     pooling: str = "mean"
     max_length: int | None = None  # None: the model's maximum, capped at 512
     batch_size: int | None = None  # None: lm-eval's --batch_size
     precision: str = "auto"
+    preset: str | None = None
+    task_kind: str | None = None  # set by the task: "tatoeba" / "bucc" (presets differ)
 
     def __post_init__(self) -> None:
-        if isinstance(self.layer, bool) or not isinstance(self.layer, int):
-            raise EmbedSpecError(f"embed_layer: expected an integer, got {self.layer!r}")
+        if isinstance(self.layer, str):
+            if self.layer not in LAYER_MODES:
+                raise EmbedSpecError(
+                    f"embed_layer: expected an integer or one of {', '.join(LAYER_MODES)}, "
+                    f"got {self.layer!r}"
+                )
+        elif isinstance(self.layer, bool) or not isinstance(self.layer, int):
+            raise EmbedSpecError(
+                f"embed_layer: expected an integer or one of {', '.join(LAYER_MODES)}, "
+                f"got {self.layer!r}"
+            )
         if self.pooling not in POOLINGS:
             raise EmbedSpecError(
                 f"embed_pooling: expected one of {', '.join(POOLINGS)}, got {self.pooling!r}"
@@ -68,9 +99,24 @@ class EmbedSpec:
             raise EmbedSpecError(
                 f"embed_precision: expected one of {', '.join(PRECISIONS)}, got {self.precision!r}"
             )
+        if self.preset is not None and self.preset not in PRESETS:
+            raise EmbedSpecError(
+                f"embed_preset: expected one of {', '.join(PRESETS)}, got {self.preset!r}"
+            )
+        if self.task_kind is not None and self.task_kind not in TASK_KINDS:
+            raise EmbedSpecError(
+                f"task kind: expected one of {', '.join(TASK_KINDS)}, got {self.task_kind!r}"
+            )
+
+    @property
+    def all_layers(self) -> bool:
+        """True when every hidden layer is pooled (``all`` / ``dev``)."""
+        return self.layer in ("all", "dev")
 
     @classmethod
-    def from_metadata(cls, metadata: Mapping[str, Any] | None) -> EmbedSpec:
+    def from_metadata(
+        cls, metadata: Mapping[str, Any] | None, task_kind: str | None = None
+    ) -> EmbedSpec:
         """Read the ``embed_*`` keys (see the module docstring); absent keys take defaults."""
         metadata = metadata or {}
 
@@ -80,9 +126,10 @@ class EmbedSpec:
                 return int(value)  # model_args-style strings
             return value
 
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"task_kind": task_kind}
         if metadata.get("embed_layer") is not None:
-            values["layer"] = _int("embed_layer")
+            layer = _int("embed_layer")
+            values["layer"] = layer.strip().lower() if isinstance(layer, str) else layer
         if metadata.get("embed_pooling") is not None:
             values["pooling"] = str(metadata["embed_pooling"]).lower()
         if metadata.get("embed_max_length") is not None:
@@ -91,6 +138,21 @@ class EmbedSpec:
             values["batch_size"] = _int("embed_batch_size")
         if metadata.get("embed_precision") is not None:
             values["precision"] = str(metadata["embed_precision"]).lower()
+        if metadata.get("embed_preset") is not None:
+            values["preset"] = str(metadata["embed_preset"]).lower()
+            clash = [
+                key
+                for key in ("embed_pooling", "embed_max_length")
+                if metadata.get(key) is not None
+            ]
+            if isinstance(values.get("layer"), int) or values.get("layer") == "auto":
+                clash.insert(0, "embed_layer")
+            if clash:
+                raise EmbedSpecError(
+                    f"embed_preset={values['preset']!r} sets the layer, pooling and max length "
+                    f"itself; remove {', '.join(clash)} (only embed_layer 'all'/'dev' combine "
+                    "with a preset)"
+                )
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,7 +161,3 @@ class EmbedSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EmbedSpec:
         return cls(**dict(data))
-
-    def cache_identity(self) -> dict[str, Any]:
-        """The fields that change the vectors (batch size does not)."""
-        return {"layer": self.layer, "pooling": self.pooling, "max_length": self.max_length}

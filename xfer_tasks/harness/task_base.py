@@ -16,6 +16,14 @@ A retrieval score is a property of the whole candidate pool, not a mean over doc
   bootstraps the memoised per-query results (:mod:`xfer_tasks.retrieval.bootstrap`) without
   searching again; ``--bootstrap_iters 0`` disables it, other metrics stay ``N/A``.
 
+Per-layer metrics (``embed_layer`` ``all``/``dev``): when the embeddings carry every hidden
+state (a :class:`~xfer_tasks.harness.vectors.LayerStore`), ``process_results`` also returns
+``<metric>_L<i>`` for every hidden_states index i (0 = the embedding output), aggregated by
+scoring the pool again on layer i's vectors (read from disk one layer at a time); these have
+no stderr (``N/A``). The headline metrics use the resolved layer (``auto``/preset), or with
+``dev`` the layer with the best mean F1 on the BUCC ``sample`` splits of the same run
+(:func:`dev_layer`). ``dump_config`` records the layer used and why.
+
 The class is an ``lm_eval.api.task.Task`` (not ``ConfigurableTask``, whose constructor only
 accepts lm-eval's four output types); YAMLs reach it with ``class: !function utils.<Class>``.
 """
@@ -35,12 +43,69 @@ from lm_eval.config.task import TaskConfig
 from lm_eval.filters import build_filter_ensemble
 
 from xfer_tasks.harness.spec import EmbedSpec
-from xfer_tasks.harness.vectors import Embedding
+from xfer_tasks.harness.vectors import Embedding, stack_layer
 from xfer_tasks.metadata import check_metadata
 
 log = logging.getLogger(__name__)
 
 REQUEST_TYPE = "xfer_embed"
+LAYER_METRIC_SEPARATOR = "_L"  # per-layer metric names: f"{metric}_L{i}"
+
+
+def layer_metric(metric: str, layer: int) -> str:
+    """The name of ``metric`` computed on hidden_states[``layer``]: ``<metric>_L<layer>``."""
+    return f"{metric}{LAYER_METRIC_SEPARATOR}{layer}"
+
+
+# embed_layer "dev": BUCC sample-split items of each xfer_embed call (one lm-eval run), by
+# call id then task name, registered by the BUCC tasks' process_results, and the layer chosen.
+_DEV_SAMPLES: dict[str, dict[str, tuple[Any, list[Any]]]] = {}
+_DEV_CHOICE: dict[str, tuple[int, list[float], list[str]]] = {}
+
+
+def register_dev_sample(call_id: str, task: Any, item: Any) -> None:
+    """Keep a BUCC ``sample``-split item for the ``dev`` layer choice of run ``call_id``
+    (items of earlier runs are dropped, so their layer stores can be deleted)."""
+    for old in [key for key in _DEV_SAMPLES if key != call_id]:
+        del _DEV_SAMPLES[old]
+        _DEV_CHOICE.pop(old, None)
+    entry = _DEV_SAMPLES.setdefault(call_id, {}).setdefault(task.task_name, (task, []))
+    entry[1].append(item)
+    _DEV_CHOICE.pop(call_id, None)
+
+
+def dev_layer(call_id: str) -> tuple[int, list[float], list[str]]:
+    """``(layer, mean sample F1 per layer, BUCC tasks used)`` for run ``call_id``: the
+    hidden_states index with the best F1 on the BUCC ``sample`` splits (XTREME's dev), the
+    F1 of each language's sample split with its own tuned threshold, averaged over the BUCC
+    languages of the run; ties go to the lowest index. Never uses a test split."""
+    if call_id in _DEV_CHOICE:
+        return _DEV_CHOICE[call_id]
+    try:
+        import torch.distributed as dist
+
+        distributed = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    except ImportError:  # pragma: no cover - torch is a dependency
+        distributed = False
+    if distributed:
+        raise RuntimeError(
+            "embed_layer 'dev' is not supported in data-parallel runs (each rank sees only its "
+            "share of the BUCC sample split); run on one process or pick the layer with 'all'"
+        )
+    tasks = _DEV_SAMPLES.get(call_id)
+    if not tasks:
+        raise ValueError(
+            "embed_layer 'dev' chooses the layer on BUCC's sample split: add an xfer_bucc_<l> "
+            "task (or the xfer_bucc group) to the same lm-eval run"
+        )
+    per_task = [task.sample_f1_per_layer(items) for task, items in tasks.values()]
+    n_states = min(len(f1s) for f1s in per_task)
+    means = [float(sum(f1s[i] for f1s in per_task) / len(per_task)) for i in range(n_states)]
+    best = max(range(n_states), key=lambda i: (means[i], -i))
+    _DEV_CHOICE[call_id] = (best, means, sorted(tasks))
+    return _DEV_CHOICE[call_id]
+
+
 _TASK_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TaskConfig)}
 
 
@@ -80,7 +145,7 @@ class EmbeddingRetrievalTask(Task):
         check_metadata(self.metadata, retrieval=True)  # keys and values, as xfer check-data does
         if "version" in self.metadata:
             self.VERSION = self.metadata["version"]
-        self.spec = EmbedSpec.from_metadata(self.metadata)
+        self.spec = EmbedSpec.from_metadata(self.metadata, task_kind=self.TASK_KIND)
         self.search_options = self._search_options(self.metadata)
         self._training_docs = None
         self._fewshot_docs = None
@@ -90,6 +155,10 @@ class EmbeddingRetrievalTask(Task):
         self._pool: tuple[str, PoolScores] | None = None  # (content key, scores): latest pool
         self._stderrs: dict[int, Mapping[str, float]] = {}  # iters -> stderrs of that pool
         self._embedding_info: dict[str, Any] | None = None
+        self._n_states: int | None = None  # hidden states pooled (embed_layer all/dev)
+        self._call_id: str | None = None
+        self._layer_scores: dict[tuple[str, int], Mapping[str, float]] = {}
+        self._headline_layer: int | None = None  # the layer the headline metrics used
         # Load (and validate) the data now: a missing dataset fails before any inference.
         self._docs: list[dict[str, Any]] = self.load_docs()
         if not self._docs:
@@ -113,9 +182,22 @@ class EmbeddingRetrievalTask(Task):
     def item_vectors(self, item: Any) -> Sequence[Embedding]:
         raise NotImplementedError
 
-    def compute_scores(self, items: Sequence[Any]) -> PoolScores:
-        """All metrics of the pool (one retrieval run) and their bootstrap."""
+    def compute_scores(self, items: Sequence[Any], layer: int | None = None) -> PoolScores:
+        """All metrics of the pool (one retrieval run) and their bootstrap, on the items'
+        headline vectors (``layer`` None) or on hidden_states[``layer``] (see :meth:`matrix`)."""
         raise NotImplementedError
+
+    TASK_KIND: str | None = None  # "tatoeba" / "bucc": presets differ per task
+
+    @staticmethod
+    def matrix(embeddings: Sequence[Embedding], layer: int | None) -> Any:
+        """The (n, dim) float32 matrix of ``embeddings``: their headline vectors, or hidden
+        state ``layer`` read from their layer store."""
+        import numpy as np
+
+        if layer is None:
+            return np.stack([emb.vector for emb in embeddings])
+        return stack_layer(embeddings, layer)
 
     # ------------------------------------------------------------------ lm-eval Task API
     @staticmethod
@@ -186,19 +268,54 @@ class EmbeddingRetrievalTask(Task):
                 f"{[type(e).__name__ for e in embeddings]}"
             )
         item = self.make_item(doc, embeddings)
+        stores = {e.n_states for e in embeddings}
+        if len(stores) != 1:
+            raise TypeError(
+                f"{self.task_name}: a document mixes all-layer and one-layer embeddings"
+            )
+        n_states = stores.pop()
+        if n_states is not None:
+            self._n_states = n_states
+            store = embeddings[0].store
+            self._call_id = store.call_id if store is not None else None
+            self.on_layered_item(item)
+            return dict.fromkeys(self.all_metric_names(), item)
         return dict.fromkeys(self.METRICS, item)
+
+    def on_layered_item(self, item: Any) -> None:
+        """Called for each item that carries every hidden state (BUCC registers dev items)."""
+
+    def all_metric_names(self) -> list[str]:
+        """The headline metrics, then ``<metric>_L<i>`` for every pooled hidden state."""
+        names = list(self.METRICS)
+        for layer in range(self._n_states or 0):
+            names += [layer_metric(metric, layer) for metric in self.METRICS]
+        return names
+
+    def _split_metric(self, name: str) -> tuple[str, int | None]:
+        base, sep, tail = name.rpartition(LAYER_METRIC_SEPARATOR)
+        if sep and tail.isdigit() and base in self.METRICS:
+            return base, int(tail)
+        return name, None
 
     def aggregation(self) -> dict[str, Any]:
         functions = {}
-        for metric in self.METRICS:
+        for name in self.all_metric_names():
+            metric, layer = self._split_metric(name)
+            if layer is not None:
+                functions[name] = partial(self._aggregate_layer, metric, layer)
+                continue
             function = partial(self._aggregate, metric)
             if metric in self.STDERR_METRICS:
                 function.xfer_stderr = partial(self._bootstrap_stderr, metric)  # type: ignore[attr-defined]
-            functions[metric] = function
+            functions[name] = function
         return functions
 
     def higher_is_better(self) -> dict[str, bool | None]:
-        return {metric: self.HIGHER_IS_BETTER.get(metric, True) for metric in self.METRICS}
+        return {
+            name: self.HIGHER_IS_BETTER.get(self._split_metric(name)[0], True)
+            for name in self.all_metric_names()
+        }
 
     def _content_key(self, items: Sequence[Any]) -> str:
         digest = hashlib.blake2b(digest_size=20)
@@ -206,19 +323,42 @@ class EmbeddingRetrievalTask(Task):
             digest.update(self.item_key(item).encode("utf-8"))
             for emb in self.item_vectors(item):
                 digest.update(emb.vector.tobytes())
+                if emb.store is not None:
+                    digest.update(f"|{emb.store.path}|{emb.row}".encode())
         return digest.hexdigest()
+
+    def headline_layer(self, items: Sequence[Any]) -> int | None:
+        """None: the items' own vectors (the resolved layer); with ``embed_layer`` ``dev``
+        the hidden_states index chosen on BUCC's sample split (:func:`dev_layer`)."""
+        if self.spec.layer != "dev":
+            return None
+        first = self.item_vectors(items[0])[0]
+        if first.store is None:
+            raise TypeError(f"{self.task_name}: embed_layer 'dev' needs all-layer embeddings")
+        return dev_layer(first.store.call_id)[0]
 
     def _pool_scores(self, items: Sequence[Any]) -> PoolScores:
         key = self._content_key(items)
         if self._pool is None or self._pool[0] != key:
             first = self.item_vectors(items[0])[0]
             self._embedding_info = first.describe()
-            self._pool = (key, self.compute_scores(items))  # keep only the latest pool
+            layer = self.headline_layer(items)
+            self._headline_layer = first.layer if layer is None else layer
+            self._pool = (key, self.compute_scores(items, layer))  # keep only the latest pool
             self._stderrs = {}
+            self._layer_scores = {}
         return self._pool[1]
 
     def _aggregate(self, metric: str, items: Sequence[Any]) -> float:
         return float(self._pool_scores(items).scores[metric])
+
+    def _aggregate_layer(self, metric: str, layer: int, items: Sequence[Any]) -> float:
+        """``metric`` on hidden_states[``layer``] (every metric of a layer: one retrieval run)."""
+        key = self._content_key(items)
+        if (key, layer) not in self._layer_scores:
+            self._layer_scores = {k: v for k, v in self._layer_scores.items() if k[0] == key}
+            self._layer_scores[(key, layer)] = self.compute_scores(items, layer).scores
+        return float(self._layer_scores[(key, layer)][metric])
 
     def _bootstrap_stderr(self, metric: str, items: Sequence[Any], bootstrap_iters: int) -> float:
         """``metric``'s bootstrap stderr with ``effective_iters(bootstrap_iters)`` replicates
@@ -241,7 +381,14 @@ class EmbeddingRetrievalTask(Task):
         config.update(
             {
                 "embed_layer": self.spec.layer,
+                "embed_layer_used": self._headline_layer
+                if self._headline_layer is not None
+                else info.get("layer"),
+                "embed_layer_reason": info.get("reason"),
+                "embed_n_states": self._n_states,
+                "embed_preset": self.spec.preset,
                 "embed_pooling": self.spec.pooling,
+                "embed_pooling_used": info.get("pooling"),
                 "embed_max_length": info.get("max_length", self.spec.max_length or "auto"),
                 "embed_batch_size": self.spec.batch_size or "lm-eval --batch_size",
                 "embed_precision": info.get("precision", self.spec.precision),
@@ -249,4 +396,10 @@ class EmbeddingRetrievalTask(Task):
                 "search_options": self.search_options,
             }
         )
+        if self.spec.layer == "dev" and self._call_id in _DEV_CHOICE:
+            layer, means, tasks = _DEV_CHOICE[self._call_id]
+            config["embed_layer_reason"] = (
+                f"dev: best mean F1 on the BUCC sample split of {', '.join(tasks)}"
+            )
+            config["embed_dev_sample_f1"] = {layer_metric("f1", i): f for i, f in enumerate(means)}
         return config

@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
@@ -47,6 +45,7 @@ class TatoebaPair:
 
 
 class TatoebaTask(EmbeddingRetrievalTask):
+    TASK_KIND = "tatoeba"
     METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en")
     STDERR_METRICS = METRICS  # bootstrap over aligned pairs (xfer_tasks.retrieval.bootstrap)
 
@@ -82,7 +81,7 @@ class TatoebaTask(EmbeddingRetrievalTask):
     def item_vectors(self, item: TatoebaPair) -> Sequence[Embedding]:
         return (item.xx, item.en)
 
-    def compute_scores(self, items: Sequence[TatoebaPair]) -> PoolScores:
+    def compute_scores(self, items: Sequence[TatoebaPair], layer: int | None = None) -> PoolScores:
         from xfer_tasks.retrieval.bootstrap import tatoeba_bootstrap_stderr
         from xfer_tasks.retrieval.tatoeba import tatoeba_predictions
 
@@ -90,8 +89,8 @@ class TatoebaTask(EmbeddingRetrievalTask):
         indexes = [item.index for item in ordered]
         if len(set(indexes)) != len(indexes):
             raise ValueError(f"{self.task_name}: a Tatoeba pair was scored twice")
-        xx = np.stack([item.xx.vector for item in ordered])
-        en = np.stack([item.en.vector for item in ordered])
+        xx = self.matrix([item.xx for item in ordered], layer)
+        en = self.matrix([item.en for item in ordered], layer)
         predictions = tatoeba_predictions(xx, en, **self.search_options)
         return PoolScores(
             predictions.metrics(),

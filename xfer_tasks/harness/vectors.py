@@ -4,19 +4,146 @@ lm-eval stores each response in ``Instance.resps``, writes them with ``--log_sam
 ``str()`` (``sanitize_list``) and ``json.dumps(default=str)``, and pickles them to rank 0 in
 data-parallel runs. :class:`Embedding` pickles its vector but prints only its shape and how it
 was taken, so sample logs never contain raw vectors.
+
+With ``embed_layer`` ``all``/``dev`` an embedding also points at its row of a
+:class:`LayerStore`: the float32 vectors of every hidden state of one ``xfer_embed`` call,
+streamed to disk while the model runs. Memory bound: RAM holds one float32 vector per
+sentence (the headline layer, as a single-layer run does); the store holds
+``sentences x hidden states x dim x 4`` bytes on disk; scoring reads one layer at a time
+(``sentences x dim x 4`` bytes in RAM).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+SPILL_DIR_ENV = "XFER_EMBED_SPILL_DIR"
+READ_CHUNK_ROWS = 65536  # rows per plain read in LayerStore.read
+
+
+class LayerStore:
+    """Per-layer float32 sentence vectors on disk: file ``layer<i>.f32`` holds hidden state i,
+    rows in the order they were appended (:meth:`append`). The folder is created under
+    ``$XFER_EMBED_SPILL_DIR`` (default: the system temp folder) and deleted when the store
+    that created it is garbage collected or the process exits. A pickled copy (data-parallel
+    gather to rank 0) reopens the same files read-only and never deletes them."""
+
+    def __init__(
+        self, n_states: int, dim: int, directory: str | Path | None = None, call_id: str = ""
+    ) -> None:
+        base = directory or os.environ.get(SPILL_DIR_ENV) or None
+        if base is not None:
+            Path(base).mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix="xfer-layers-", dir=base))
+        self.n_states, self.dim, self.n_rows = int(n_states), int(dim), 0
+        self.call_id = call_id  # the xfer_embed call (lm-eval run) that wrote it
+        self._writers: list[Any] | None = [
+            open(self._file(i), "wb")
+            for i in range(self.n_states)  # noqa: SIM115
+        ]
+        self._finalizer = weakref.finalize(self, _remove, self.path, self._writers)
+
+    def _file(self, layer: int) -> Path:
+        return self.path / f"layer{layer:03d}.f32"
+
+    def append(self, per_layer: Sequence[np.ndarray]) -> range:
+        """Append one batch: ``per_layer[i]`` is hidden state i pooled, (B, dim). Returns the rows."""
+        if self._writers is None:
+            raise RuntimeError(f"layer store {self.path} is closed for writing")
+        if len(per_layer) != self.n_states:
+            raise ValueError(f"expected {self.n_states} hidden states, got {len(per_layer)}")
+        count = int(per_layer[0].shape[0])
+        for writer, values in zip(self._writers, per_layer, strict=True):
+            values = np.ascontiguousarray(values, dtype=np.float32)
+            if values.shape != (count, self.dim):
+                raise ValueError(f"expected ({count}, {self.dim}) vectors, got {values.shape}")
+            writer.write(values.tobytes())
+        rows = range(self.n_rows, self.n_rows + count)
+        self.n_rows += count
+        return rows
+
+    def close(self) -> None:
+        """Finish writing (flushes the files); reading works before and after."""
+        if self._writers is not None:
+            for writer in self._writers:
+                writer.close()
+            self._writers = None
+
+    def read(self, layer: int, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Hidden state ``layer``'s vectors of ``rows`` as a float32 (len(rows), dim) array."""
+        if not 0 <= layer < self.n_states:
+            raise IndexError(f"layer {layer} not in 0..{self.n_states - 1}")
+        if self._writers is not None:
+            self._writers[layer].flush()
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.n_rows):
+            raise IndexError(f"rows outside 0..{self.n_rows - 1} of {self.path}")
+        out = np.empty((rows.size, self.dim), dtype=np.float32)
+        # Plain reads in chunks (no memory map): RAM is the result plus one chunk.
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        row_bytes = self.dim * 4
+        with open(self._file(layer), "rb") as handle:
+            for start in range(0, self.n_rows, READ_CHUNK_ROWS):
+                stop = min(start + READ_CHUNK_ROWS, self.n_rows)
+                lo, hi = np.searchsorted(sorted_rows, [start, stop])
+                if lo == hi:
+                    continue
+                handle.seek(start * row_bytes)
+                chunk = np.fromfile(handle, dtype=np.float32, count=(stop - start) * self.dim)
+                chunk = chunk.reshape(stop - start, self.dim)
+                out[order[lo:hi]] = chunk[sorted_rows[lo:hi] - start]
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return self.n_rows * self.n_states * self.dim * 4
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._writers is not None:
+            for writer in self._writers:
+                writer.flush()
+        return {
+            "path": str(self.path),
+            "n_states": self.n_states,
+            "dim": self.dim,
+            "n_rows": self.n_rows,
+            "call_id": self.call_id,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = Path(state["path"])
+        self.n_states, self.dim, self.n_rows = state["n_states"], state["dim"], state["n_rows"]
+        self.call_id = state.get("call_id", "")
+        self._writers = None  # a copy reads only and never deletes
+        self._finalizer = None
+
+    def __repr__(self) -> str:
+        return f"<layer store {self.n_rows} rows x {self.n_states} states x {self.dim} dims>"
+
+
+def _remove(path: Path, writers: list[Any]) -> None:
+    for writer in writers:
+        try:
+            writer.close()
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+
 
 class Embedding:
-    """One sentence vector (float32, 1-D) plus the layer/pooling/max length that produced it."""
+    """One sentence vector (float32, 1-D) plus the layer/pooling/max length that produced it;
+    with all layers pooled, also its row in a :class:`LayerStore` (every hidden state)."""
 
-    __slots__ = ("vector", "layer", "pooling", "max_length", "precision")
+    __slots__ = ("vector", "layer", "pooling", "max_length", "precision", "store", "row", "reason")
 
     def __init__(
         self,
@@ -26,32 +153,49 @@ class Embedding:
         pooling: str,
         max_length: int,
         precision: str = "float32",
+        store: LayerStore | None = None,
+        row: int | None = None,
+        reason: str | None = None,
     ) -> None:
         vector = np.asarray(vector, dtype=np.float32)
         if vector.ndim != 1:
             raise ValueError(f"an embedding is one 1-D vector, got shape {vector.shape}")
+        if (store is None) != (row is None):
+            raise ValueError("an embedding's layer store and row come together")
         self.vector = vector
         self.layer = int(layer)
         self.pooling = str(pooling)
         self.max_length = int(max_length)
         self.precision = str(precision)
+        self.store = store
+        self.row = None if row is None else int(row)
+        self.reason = reason  # why this layer (e.g. "auto: encoder, last layer 6")
 
     @property
     def dim(self) -> int:
         return int(self.vector.shape[0])
 
+    @property
+    def n_states(self) -> int | None:
+        """How many hidden states were pooled (None: only ``layer``)."""
+        return None if self.store is None else self.store.n_states
+
     def describe(self) -> dict[str, Any]:
         """How the vector was taken (for the results file), without the values."""
-        return {
+        info = {
             "dim": self.dim,
             "layer": self.layer,
             "pooling": self.pooling,
             "max_length": self.max_length,
             "precision": self.precision,
         }
+        if self.reason is not None:
+            info["reason"] = self.reason
+        return info
 
     def __repr__(self) -> str:
-        return f"<embedding dim={self.dim} layer={self.layer} pooling={self.pooling}>"
+        layers = "" if self.store is None else f" layers=0..{self.store.n_states - 1}"
+        return f"<embedding dim={self.dim} layer={self.layer} pooling={self.pooling}{layers}>"
 
     __str__ = __repr__
 
@@ -61,7 +205,7 @@ class Embedding:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name in self.__slots__:
-            setattr(self, name, state[name])
+            setattr(self, name, state.get(name))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Embedding):
@@ -69,3 +213,21 @@ class Embedding:
         return self.describe() == other.describe() and np.array_equal(self.vector, other.vector)
 
     __hash__ = None  # mutable numpy payload
+
+
+def stack_layer(embeddings: Sequence[Embedding], layer: int) -> np.ndarray:
+    """Hidden state ``layer`` of every embedding as one float32 (n, dim) matrix, read from
+    their layer stores (one read per store)."""
+    if not embeddings:
+        raise ValueError("stack_layer: no embeddings")
+    out = np.empty((len(embeddings), embeddings[0].dim), dtype=np.float32)
+    by_store: dict[int, tuple[LayerStore, list[int], list[int]]] = {}
+    for position, emb in enumerate(embeddings):
+        if emb.store is None or emb.row is None:
+            raise ValueError(f"{emb!r} was taken from one layer only (embed_layer is not all/dev)")
+        entry = by_store.setdefault(id(emb.store), (emb.store, [], []))
+        entry[1].append(position)
+        entry[2].append(emb.row)
+    for store, positions, rows in by_store.values():
+        out[positions] = store.read(layer, rows)
+    return out
