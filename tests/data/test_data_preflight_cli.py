@@ -84,7 +84,7 @@ def test_check_data_with_nothing_of_ours_to_check_is_an_error(capsys):
     ("metadata", "expected"),
     [
         ('{"embed_layr": -2}', "metadata key 'embed_layr' is not an xfer option (did you mean 'embed_layer'?)"),
-        ('{"embed_pooling": "foo"}', "embed_pooling: expected one of mean, cls, last, got 'foo'"),
+        ('{"embed_pooling": "foo"}', "embed_pooling: expected one of mean, mean_with_special, cls, last, got 'foo'"),
         ('{"search_options": {"nprobes": 4}}', "metadata search_options: unknown search option(s) ['nprobes']"),
         ('{"xnli_split": "train"}', "xnli_split='train' is not valid"),
     ],

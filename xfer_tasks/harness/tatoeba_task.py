@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from xfer_tasks.catalog import TATOEBA
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
@@ -46,7 +47,7 @@ class TatoebaPair:
 
 class TatoebaTask(EmbeddingRetrievalTask):
     TASK_KIND = "tatoeba"
-    METRICS = ("acc_en2xx", "acc_xx2en", "f1_xx2en")
+    METRICS = TATOEBA.metrics  # declared once, in the catalog
     STDERR_METRICS = METRICS  # bootstrap over aligned pairs (xfer_tasks.retrieval.bootstrap)
 
     @property
