@@ -153,6 +153,11 @@ def write_manifest(checkpoint: Path, tasks: list[str], seed: int, **extra: Any) 
         "intermediate_tasks": tasks,
         "k": len(tasks),
         "seed": seed,
+        # as xfer train records them: a phase without tasks is skipped (the base model)
+        "phases": [
+            {"name": "intermediate", "tasks": tasks}
+            | ({} if tasks else {"skipped": "no tasks (k = 0)"})
+        ],
         **extra,
     }
     path = checkpoint / "xfer_manifest.json"

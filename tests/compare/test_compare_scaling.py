@@ -194,3 +194,22 @@ def test_limit_makes_a_study_smoke_scale(tmp_path):
     analysis = scaling.analyze(runs, permutations=99)
     assert analysis.smoke_scale == "scored with lm-eval's --limit 200: a subset of every test set"
     assert scaling.summary_lines(analysis)[0].startswith("SMOKE SCALE (scored with lm-eval's --limit")
+
+
+def test_trained_checkpoints_with_identical_scores_stay_separate_runs(tmp_path):
+    """Only one checkpoint evaluated twice counts once (the untrained base model at k = 0);
+    two trained seeds that happen to score the same on a tiny test set are two runs."""
+    from xfer_tasks.compare.results import assign_labels, load_runs
+
+    for k in (0, 1):
+        for seed in (0, 1):
+            checkpoint = tmp_path / "ck" / f"k{k}-s{seed}"
+            write_manifest(checkpoint, ["mnli"][:k], seed=seed)
+            write_run(tmp_path / "res" / checkpoint.name, checkpoint,
+                      {"xfer_xnli_de": {"acc": [1.0, 0.0, 1.0 if k else 0.0]}})  # fmt: skip
+    runs = load_runs([tmp_path / "res"])
+    assign_labels(runs)
+    analysis = scaling.analyze(runs, permutations=99)
+    duplicates = {r.label: r.duplicate_of for r in analysis.runs}
+    assert duplicates == {"k0-s0": None, "k0-s1": "k0-s0", "k1-s0": None, "k1-s1": None}
+    assert analysis.headline()[0].n_runs == 3 and analysis.headline()[0].n_seeds == 2

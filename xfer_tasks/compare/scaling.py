@@ -66,6 +66,7 @@ class StudyRun:
     duplicate_of: str | None = None
     min_items: int | None = None  # fewest documents scored by one of its xfer tasks
     limit: float | None = None  # lm-eval's --limit, when the run used one
+    untrained: bool = False  # every training phase skipped: the base model itself (k = 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +79,7 @@ class StudyRun:
             "duplicate_of": self.duplicate_of,
             "min_items": self.min_items,
             "limit": self.limit,
+            "untrained": self.untrained,
         }
 
 
@@ -193,6 +195,7 @@ def study_runs(results: Sequence[RunResults]) -> tuple[list[StudyRun], ScoreTabl
                     default=None,
                 ),
                 limit=result.limit,
+                untrained=is_untrained(result.manifest or {}),
             )
         )
         scores: dict[tuple[str, str, str], float] = {}
@@ -217,13 +220,23 @@ def has_trend(results: Sequence[RunResults]) -> bool:
     return len({r.num_tasks for r in results if r.num_tasks is not None}) >= 2
 
 
+def is_untrained(manifest: dict[str, Any]) -> bool:
+    """The checkpoint is the base model: its manifest lists phases and every one was skipped
+    (``xfer train`` records ``skipped: no tasks (k = 0)``)."""
+    phases = manifest.get("phases")
+    return bool(phases) and all(isinstance(p, dict) and p.get("skipped") for p in phases)
+
+
 def mark_duplicates(runs: list[StudyRun], table: ScoreTable) -> list[str]:
-    """Runs with the same k and identical scores everywhere are one checkpoint: mark all but the
-    first as ``duplicate_of`` it. Returns notes."""
-    first: dict[tuple[int, tuple[tuple[tuple[str, str, str], float], ...]], str] = {}
+    """One checkpoint evaluated several times counts once: runs with the same k, identical
+    scores everywhere and either the same checkpoint folder or no training at all (the base
+    model re-saved per seed at k = 0) are marked ``duplicate_of`` the first. Different trained
+    checkpoints that happen to score identically (tiny test sets) stay separate runs."""
+    first: dict[tuple[Any, ...], str] = {}
     notes = []
     for run in runs:
-        key = (run.k, tuple(sorted(table[run.label].items())))
+        identity = "untrained" if run.untrained else (run.checkpoint or run.label)
+        key = (run.k, identity, tuple(sorted(table[run.label].items())))
         if key in first:
             run.duplicate_of = first[key]
         else:
@@ -494,7 +507,7 @@ def reading(
         width = 100 * (t.slope_ci[1] - t.slope_ci[0]) / 2  # type: ignore[operator]
         return (
             f"smoke scale: no effect is detectable at this size, whatever p says (the 95% CI is "
-            f"+-{width:.2f} points per task wide and the test sets are too small to trust)"
+            f"±{width:.2f} points per task and the test sets are too small to trust)"
         )
     parts = []
     if t.p_value >= alpha:

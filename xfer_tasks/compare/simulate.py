@@ -95,13 +95,16 @@ def simulate_study(design: StudyDesign, rng: np.random.Generator) -> list[Simula
     return runs
 
 
-def score_table(runs: list[SimulatedRun], metric: str = "acc") -> tuple[list, dict]:
+def score_table(
+    runs: list[SimulatedRun], metric: str = "acc", base_model_at_k0: bool = True
+) -> tuple[list, dict]:
     """The runs as :func:`xfer_tasks.compare.scaling.analyze_table` takes them: StudyRun
     records and ``table[label][(benchmark, language, metric)] = accuracy``."""
     from xfer_tasks.compare.scaling import StudyRun
 
     study = [
-        StudyRun(label=r.label, k=r.k, seed=r.seed, order=None, results_file="", checkpoint=None)
+        StudyRun(label=r.label, k=r.k, seed=r.seed, order=None, results_file="", checkpoint=None,
+                 untrained=r.k == 0 and base_model_at_k0)  # fmt: skip
         for r in runs
     ]
     table = {
