@@ -6,10 +6,10 @@ k (``xfer_manifest.json``), the scaling analysis (``xfer scaling``) leads the ou
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from xfer_tasks.compare import stats
+from xfer_tasks.compare.cli_common import add_results_arguments, out_is_a_file
 
 FORMATS = ("terminal", "markdown", "csv", "json")
 
@@ -20,27 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare checkpoints' lm-eval results (results_*.json, plus samples_*.jsonl "
         "when lm_eval ran with --log_samples) against a baseline run.",
     )
-    parser.add_argument(
-        "results", nargs="+",
-        help="lm-eval results_*.json files, or folders (the newest results file of each "
-        "subfolder is used)",
-    )  # fmt: skip
+    add_results_arguments(
+        parser,
+        "also write comparison.{md,csv,json}, the PNG plots and report.html to DIR (and "
+        "summary.md + scaling.json when the runs carry k)",
+    )
     parser.add_argument(
         "--baseline",
         help="label of the baseline run (default: the first results file)",
     )
     parser.add_argument(
-        "--label", action="append", default=None, metavar="NAME",
-        help="name of a run, once per results file in order (default: the checkpoint folder name)",
-    )  # fmt: skip
-    parser.add_argument(
         "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
     )
-    parser.add_argument(
-        "--out", metavar="DIR",
-        help="also write comparison.{md,csv,json}, the PNG plots and report.html to DIR (and "
-        "summary.md + scaling.json when the runs carry k)",
-    )  # fmt: skip
     parser.add_argument(
         "--bootstrap-iters", type=int, default=stats.DEFAULT_BOOTSTRAP_ITERS,
         help=f"paired-bootstrap resamples (default {stats.DEFAULT_BOOTSTRAP_ITERS})",
@@ -63,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 0.0 < args.alpha < 1.0:
         print("xfer compare: --alpha must be in (0, 1)", file=sys.stderr)
         return 2
-    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
-        print(f"xfer compare: --out {args.out} is a file; expected a folder (new or existing)", file=sys.stderr)
+    if complaint := out_is_a_file(args.out):
+        print(f"xfer compare: {complaint}", file=sys.stderr)
         return 2
     from xfer_tasks.compare import table
     from xfer_tasks.compare.comparison import compare_runs

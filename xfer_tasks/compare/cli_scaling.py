@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from xfer_tasks.compare import trend
+from xfer_tasks.compare.cli_common import add_results_arguments, out_is_a_file
 
 FORMATS = ("terminal", "markdown", "json")
 
@@ -24,22 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
         "slope per added task and per doubling with 95%% CIs over training runs, permutation "
         "p-values, best k, the cross-lingual transfer gap, XTREME's score per run.",
     )
-    parser.add_argument(
-        "results", nargs="+",
-        help="lm-eval results_*.json files or folders, one per checkpoint; each checkpoint's "
-        "xfer_manifest.json (found through model_args) gives its k and seed",
-    )  # fmt: skip
-    parser.add_argument(
-        "--label", action="append", default=None, metavar="NAME",
-        help="name of a run, once per results file in order (default: the checkpoint folder name)",
-    )  # fmt: skip
+    add_results_arguments(parser, "also write summary.md, scaling.json and the two figures to DIR")
     parser.add_argument(
         "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
     )
-    parser.add_argument(
-        "--out", metavar="DIR",
-        help="also write summary.md, scaling.json and the two figures to DIR",
-    )  # fmt: skip
     parser.add_argument(
         "--permutations", type=int, default=trend.DEFAULT_PERMUTATIONS,
         help=f"permutations of the k labels per test (default {trend.DEFAULT_PERMUTATIONS})",
@@ -56,9 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.permutations < 99:
         print("xfer scaling: --permutations must be >= 99", file=sys.stderr)
         return 2
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        print(f"xfer scaling: --out {args.out} is a file; expected a folder (new or existing)",
-              file=sys.stderr)  # fmt: skip
+    if complaint := out_is_a_file(args.out):
+        print(f"xfer scaling: {complaint}", file=sys.stderr)
         return 2
     import json
 
