@@ -7,7 +7,7 @@ their lm-eval group (``group_subtasks``) when they have one, else stand alone wi
 
 from __future__ import annotations
 
-from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, XTREME_MEMBERS, Benchmark
+from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, Benchmark
 
 _BY_NAME = {b.name: b for b in ALL_BENCHMARKS}
 
@@ -55,10 +55,6 @@ def headline_metric(benchmark: str, reported: list[str]) -> str | None:
         return HEADLINE_METRIC[benchmark]
     scores = score_metrics(benchmark, reported)
     return scores[0] if scores else None
-
-
-def is_xtreme_benchmark(benchmark: str) -> bool:
-    return benchmark in {b.name for b in XTREME_MEMBERS}
 
 
 # ISO 639-1 (or 639-3 where there is no two-letter code) -> family, following the language

@@ -24,7 +24,7 @@ task is zero-shot only. Local layouts accepted in ``<data root>/xnli/`` (first m
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,25 +97,27 @@ def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_release_tsv(path: Path, lang: str) -> list[dict[str, Any]]:
-    """The XNLI-1.0 ``xnli.{dev,test}.tsv`` (header row, unquoted), rows of one language."""
-    needed = ("language", "gold_label", "sentence1", "sentence2")
-    rows = []
+def _header_rows(path: Path, needed: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of an unquoted tab-separated file whose header has ``needed``."""
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = [name for name in needed if name not in (reader.fieldnames or [])]
         if missing:
             raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
-        for line_no, row in enumerate(reader, start=2):
-            if row["language"] != lang:
-                continue
-            rows.append(
-                {
-                    "premise": row["sentence1"],
-                    "hypothesis": row["sentence2"],
-                    "label": _label_id(row["gold_label"] or "", f"{path}:{line_no}"),
-                }
-            )
+        yield from enumerate(reader, start=2)
+
+
+def read_release_tsv(path: Path, lang: str) -> list[dict[str, Any]]:
+    """The XNLI-1.0 ``xnli.{dev,test}.tsv`` (header row, unquoted), rows of one language."""
+    rows = [
+        {
+            "premise": row["sentence1"],
+            "hypothesis": row["sentence2"],
+            "label": _label_id(row["gold_label"] or "", f"{path}:{line_no}"),
+        }
+        for line_no, row in _header_rows(path, ("language", "gold_label", "sentence1", "sentence2"))
+        if row["language"] == lang
+    ]
     if not rows:
         raise DataFormatError(f"{path}: no rows with language {lang!r}")
     return rows
@@ -123,22 +125,14 @@ def read_release_tsv(path: Path, lang: str) -> list[dict[str, Any]]:
 
 def read_mt_train_tsv(path: Path) -> list[dict[str, Any]]:
     """XNLI-MT-1.0's ``multinli.train.<lang>.tsv``: header ``premise hypo label``, unquoted."""
-    needed = ("premise", "hypo", "label")
-    rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = [name for name in needed if name not in (reader.fieldnames or [])]
-        if missing:
-            raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
-        for line_no, row in enumerate(reader, start=2):
-            rows.append(
-                {
-                    "premise": row["premise"],
-                    "hypothesis": row["hypo"],
-                    "label": _label_id(row["label"] or "", f"{path}:{line_no}"),
-                }
-            )
-    return rows
+    return [
+        {
+            "premise": row["premise"],
+            "hypothesis": row["hypo"],
+            "label": _label_id(row["label"] or "", f"{path}:{line_no}"),
+        }
+        for line_no, row in _header_rows(path, ("premise", "hypo", "label"))
+    ]
 
 
 def local_candidates(folder: Path, lang: str, split: str) -> list[Path]:
