@@ -155,6 +155,49 @@ def test_layer_store_roundtrip_and_pickled_copy(tmp_path, monkeypatch):
         stack_layer([Embedding(np.zeros(4), layer=1, pooling="mean", max_length=8)], 0)
 
 
+def test_layer_store_gathers_scattered_rows_across_mapped_windows(tmp_path, monkeypatch):
+    """Windows start past the first mmap allocation granule (offsets are re-aligned) and a
+    scattered subset, duplicates included, comes back in the order asked, as a plain copy."""
+    import xfer_tasks.harness.vectors as vectors
+
+    monkeypatch.setattr(vectors, "READ_CHUNK_ROWS", 1000)  # 1000 rows x 16 bytes per window
+    rng = np.random.default_rng(0)
+    layers = [rng.standard_normal((3001, 4)).astype(np.float32) for _ in range(2)]
+    store = LayerStore(2, 4, directory=tmp_path)
+    for start in range(0, 3001, 700):
+        store.append([matrix[start : start + 700] for matrix in layers])
+    store.close()
+    rows = np.concatenate([rng.choice(3001, 400, replace=False), [3000, 0, 3000, 1999, 2000]])
+    for layer in range(2):
+        got = store.read(layer, rows)
+        np.testing.assert_array_equal(got, layers[layer][rows])
+        assert got.flags.owndata and got.flags.writeable
+    assert store.read(1, []).shape == (0, 4)
+
+
+def test_pool_hash_is_memoised_on_the_items_and_follows_new_items(data_root):
+    """Every metric's aggregation gets its own list of the same items: one hash per pool;
+    a different pool (new item objects) is hashed again and scored on its own vectors."""
+    from xfer_tasks.harness.tatoeba_task import TatoebaPair
+
+    manager = task_manager(data_dir=str(data_root))
+    task = manager.load_task_or_group(["xfer_tatoeba_deu"])["xfer_tatoeba_deu"]
+
+    def pair(index, value):
+        vec = np.full(4, value, np.float32)
+        vec[index % 4] += 1.0
+        emb = Embedding(vec, layer=1, pooling="mean", max_length=8)
+        return TatoebaPair(index, emb, emb)
+
+    items = [pair(i, 0.0) for i in range(4)]
+    key = task._content_key(list(items))
+    assert task._key_memo is not None and task._key_memo[1] == key
+    assert task._content_key(list(items)) == key  # a new list of the same items: memo
+    other = [pair(i, 0.5) for i in range(4)]  # same keys, other vectors
+    assert task._content_key(other) != key
+    assert task._content_key(items[:3]) != key
+
+
 def test_layer_store_is_removed_with_its_creator(tmp_path):
     import gc
 

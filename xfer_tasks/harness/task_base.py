@@ -153,6 +153,7 @@ class EmbeddingRetrievalTask(Task):
         self._filters = [build_filter_ensemble("none", [["take_first", None]])]
         self.fewshot_rnd = None
         self._pool: tuple[str, PoolScores] | None = None  # (content key, scores): latest pool
+        self._key_memo: tuple[tuple[Any, ...], str] | None = None  # (items, content key)
         self._stderrs: dict[int, Mapping[str, float]] = {}  # iters -> stderrs of that pool
         self._embedding_info: dict[str, Any] | None = None
         self._n_states: int | None = None  # hidden states pooled (embed_layer all/dev)
@@ -318,6 +319,18 @@ class EmbeddingRetrievalTask(Task):
         }
 
     def _content_key(self, items: Sequence[Any]) -> str:
+        """A hash of the pool: item keys, headline vector bytes and layer-store rows.
+
+        lm-eval hands every metric its own list of the SAME item objects, and a layered run
+        has ``(1 + hidden states) x metrics`` of them per task, so the hash of the latest
+        pool is memoised on the items' identities (the items are never mutated)."""
+        memo = self._key_memo
+        if (
+            memo is not None
+            and len(memo[0]) == len(items)
+            and all(a is b for a, b in zip(memo[0], items, strict=True))
+        ):
+            return memo[1]
         digest = hashlib.blake2b(digest_size=20)
         for item in items:
             digest.update(self.item_key(item).encode("utf-8"))
@@ -325,7 +338,9 @@ class EmbeddingRetrievalTask(Task):
                 digest.update(emb.vector.tobytes())
                 if emb.store is not None:
                     digest.update(f"|{emb.store.path}|{emb.row}".encode())
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        self._key_memo = (tuple(items), key)
+        return key
 
     def headline_layer(self, items: Sequence[Any]) -> int | None:
         """None: the items' own vectors (the resolved layer); with ``embed_layer`` ``dev``
