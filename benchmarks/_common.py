@@ -21,6 +21,7 @@ import datetime as _dt
 import os
 import platform
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,18 @@ def timed_section(label: str) -> Iterator[None]:
         yield
     finally:
         SECTIONS.append(SectionLoad(label, before, load_1min()))
+
+
+def settle(max_wait_s: float = 180.0, below_per_core: float = 0.5) -> float:
+    """Wait until the 1-minute load average is below ``below_per_core`` per core (at most
+    ``max_wait_s`` seconds) and return it. A benchmark that keeps every core busy drives the
+    load average towards the core count by itself; settling before each timed section lets
+    that decay, so the "before" figure shows what else runs on the machine."""
+    limit = below_per_core * usable_cores()
+    deadline = time.monotonic() + max_wait_s
+    while load_1min() >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+    return load_1min()
 
 
 def too_loaded(sections: list[SectionLoad], cores: int | None = None) -> list[SectionLoad]:

@@ -56,3 +56,20 @@ def test_quiet_machine_appends_with_the_loads_recorded(common, monkeypatch, tmp_
     text = path.read_text(encoding="utf-8")
     assert "load avg (1 min) before->after each timed section: baseline 0.4->1.9; ours 1.2->2.0" in text
     assert "not comparable" not in text
+
+
+def test_settle_waits_for_the_load_to_fall_and_gives_up_at_the_deadline(common, monkeypatch):
+    """The benchmark's own load (its threads keep the cores busy) decays before a section."""
+    readings = iter([1.9, 1.4, 0.9, 0.9])  # limit 0.5 per core x 2 cores = 1.0
+    sleeps: list[float] = []
+    monkeypatch.setattr(common, "load_1min", lambda: next(readings))
+    monkeypatch.setattr(common.time, "sleep", sleeps.append)
+    assert common.settle() == 0.9
+    assert sleeps == [5, 5]
+
+    clock = iter([0.0, 0.0, 10.0, 100.0])  # deadline 0 + 60 s: stops waiting, load stays high
+    monkeypatch.setattr(common, "load_1min", lambda: 3.0)
+    monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
+    sleeps.clear()
+    assert common.settle(max_wait_s=60) == 3.0
+    assert sleeps == [5, 5]
