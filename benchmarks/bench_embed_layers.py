@@ -217,7 +217,7 @@ def _rss_gib() -> float:
 
 
 def part_memory(args: argparse.Namespace) -> None:
-    from xfer_tasks.harness.vectors import LayerStore
+    from xfer_tasks.harness.vectors import READ_CHUNK_ROWS, LayerStore
 
     rng = np.random.default_rng(0)
     base = _rss_gib()
@@ -245,7 +245,7 @@ def part_memory(args: argparse.Namespace) -> None:
             "hidden states x dim",
             "peak RSS GiB (whole process)",
             "RSS growth GiB",
-            "bound: headline + 1 layer GiB",
+            "bound: headline + 1 layer + 1 window GiB",
             "all layers in RAM fp32 / fp16 GiB",
             "on disk GiB",
             "write s / read 1 layer s",
@@ -256,7 +256,7 @@ def part_memory(args: argparse.Namespace) -> None:
                 f"{args.states} x {args.dim}",
                 f"{peak:.2f}",
                 f"{peak - base:.2f} (after writing: {after_write - base:.2f})",
-                f"{2 * args.n * args.dim * 4 / 2**30:.2f}",
+                f"{(2 * args.n + READ_CHUNK_ROWS) * args.dim * 4 / 2**30:.2f}",
                 f"{in_ram32:.2f} / {in_ram32 / 2:.2f}",
                 f"{store.nbytes / 2**30:.2f}",
                 f"{write_s:.1f} / {read_s:.1f}",
@@ -266,7 +266,8 @@ def part_memory(args: argparse.Namespace) -> None:
     note = (
         "\n\nSynthetic BUCC-size pool (400k sentences per side) with all hidden states pooled, "
         "streamed to a LayerStore on disk: RAM holds the float32 headline vectors (n x dim) and, "
-        "while one layer is scored, that layer's float32 matrix (n x dim); the store holds "
+        "while one layer is scored, that layer's float32 matrix (n x dim) plus one memory-mapped "
+        f"window of {READ_CHUNK_ROWS:,} rows; the store holds "
         "n x states x dim x 4 bytes on disk (page cache, not process memory)."
     )
     print(table + note)
