@@ -24,6 +24,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Per-layer retrieval metrics (``embed_layer`` ``all``/``dev``): ``<metric>_L<i>`` is ``metric``
+# computed on hidden_states[i] (0 = the embedding output). Written by the harness, read by
+# ``xfer compare``, which shows them as layer profiles, not as scores.
+LAYER_METRIC_SEPARATOR = "_L"
+
+
+def layer_metric(metric: str, layer: int) -> str:
+    """The name of ``metric`` computed on hidden_states[``layer``]: ``<metric>_L<layer>``."""
+    return f"{metric}{LAYER_METRIC_SEPARATOR}{layer}"
+
+
+def split_layer_metric(name: str, metrics: tuple[str, ...]) -> tuple[str, int | None]:
+    """``("acc_en2xx", 14)`` for ``acc_en2xx_L14`` when ``acc_en2xx`` is one of ``metrics``;
+    ``(name, None)`` for every other name (a headline metric, or one that only looks alike)."""
+    base, sep, tail = name.rpartition(LAYER_METRIC_SEPARATOR)
+    if sep and tail.isdigit() and base in metrics:
+        return base, int(tail)
+    return name, None
+
 
 @dataclass(frozen=True)
 class Benchmark:

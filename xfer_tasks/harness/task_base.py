@@ -42,6 +42,7 @@ from lm_eval.api.task import Task
 from lm_eval.config.task import TaskConfig
 from lm_eval.filters import build_filter_ensemble
 
+from xfer_tasks.catalog import layer_metric, split_layer_metric
 from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.harness.vectors import Embedding, stack_layer
 from xfer_tasks.metadata import check_metadata
@@ -49,12 +50,6 @@ from xfer_tasks.metadata import check_metadata
 log = logging.getLogger(__name__)
 
 REQUEST_TYPE = "xfer_embed"
-LAYER_METRIC_SEPARATOR = "_L"  # per-layer metric names: f"{metric}_L{i}"
-
-
-def layer_metric(metric: str, layer: int) -> str:
-    """The name of ``metric`` computed on hidden_states[``layer``]: ``<metric>_L<layer>``."""
-    return f"{metric}{LAYER_METRIC_SEPARATOR}{layer}"
 
 
 # embed_layer "dev": BUCC sample-split items of each xfer_embed call (one lm-eval run), by
@@ -294,10 +289,7 @@ class EmbeddingRetrievalTask(Task):
         return names
 
     def _split_metric(self, name: str) -> tuple[str, int | None]:
-        base, sep, tail = name.rpartition(LAYER_METRIC_SEPARATOR)
-        if sep and tail.isdigit() and base in self.METRICS:
-            return base, int(tail)
-        return name, None
+        return split_layer_metric(name, self.METRICS)
 
     def aggregation(self) -> dict[str, Any]:
         functions = {}
