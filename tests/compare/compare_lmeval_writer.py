@@ -55,9 +55,11 @@ def write_run(
     groups: dict[str, list[str]] | None = None,
     doc_text: str = "doc",
     higher_is_better: dict[str, bool] | None = None,
+    task_configs: dict[str, dict[str, Any]] | None = None,
 ) -> Path:
     """Write one run; ``tasks[task][metric]`` is a list of per-document values (mean-aggregated,
-    logged per document), a :class:`Corpus` or a :class:`Reported`. Returns the results file."""
+    logged per document), a :class:`Corpus` or a :class:`Reported`; ``task_configs[task]`` adds
+    keys to that task's ``configs`` entry (e.g. ``embed_layer_used``). Returns the results file."""
     folder = out_dir / re.sub(r"[\"<>:/|\\?*\[\]]+", "__", str(model_path))
     folder.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
@@ -115,6 +117,7 @@ def write_run(
         "group_subtasks": group_map,
         "configs": {
             t: {"task": t, "num_fewshot": shots[t], "metadata": {"version": all_versions[t]}}
+            | (task_configs or {}).get(t, {})
             for t in tasks
         },
         "versions": all_versions,

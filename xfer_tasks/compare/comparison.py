@@ -27,6 +27,10 @@ baseline in this comparison, or every average-row delta. Stars (``*``) use q < a
 Comparability: a run whose task was scored with a different n-shot, ``--limit`` or task version
 than the baseline's is marked ``not comparable`` in that row: no test, no star, and a note.
 
+Per-layer retrieval metrics (``<metric>_L<i>``, ``embed_layer: "all"``/``"dev"``) are not rows:
+they are diagnostics of which hidden layer transfers best, gathered in
+``Comparison.layer_profiles`` (:mod:`xfer_tasks.compare.layers`) with no test and no q-value.
+
 These tests compare two checkpoints on the same items: they capture item noise, not
 training-seed variance. Whether the number of intermediate tasks matters is answered with the
 training run as the unit by :mod:`xfer_tasks.compare.scaling`.
@@ -45,7 +49,9 @@ from tqdm import tqdm
 
 from xfer_tasks.catalog import XTREME_GROUP
 from xfer_tasks.compare import stats
+from xfer_tasks.compare.layers import LayerProfile, layer_profiles
 from xfer_tasks.compare.naming import (
+    is_layer_metric,
     score_metrics,
     split_task,
 )
@@ -125,6 +131,8 @@ class Comparison:
     bootstrap_iters: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    # per-layer retrieval metrics (embed_layer all/dev), kept out of ``rows``
+    layer_profiles: list[LayerProfile] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -299,7 +307,8 @@ def compare_runs(
         for task, result in run.tasks.items():
             benchmark, language = split_task(task, run.groups)
             for metric in result.metrics:
-                keys.setdefault((benchmark, language, metric), task)
+                if not is_layer_metric(benchmark, metric):  # layer profiles, not scores
+                    keys.setdefault((benchmark, language, metric), task)
     rows: list[Row] = []
     progress = tqdm(
         sorted(keys.items()), desc="xfer compare", unit="row", disable=None, leave=False
@@ -354,6 +363,7 @@ def compare_runs(
         bootstrap_iters=bootstrap_iters,
         seed=seed,
         notes=notes,
+        layer_profiles=layer_profiles(runs),
     )
 
 

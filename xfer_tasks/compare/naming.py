@@ -7,7 +7,7 @@ their lm-eval group (``group_subtasks``) when they have one, else stand alone wi
 
 from __future__ import annotations
 
-from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, Benchmark
+from xfer_tasks.catalog import ALL_BENCHMARKS, TATOEBA_XTREME, Benchmark, split_layer_metric
 
 _BY_NAME = {b.name: b for b in ALL_BENCHMARKS}
 
@@ -48,6 +48,13 @@ def score_metrics(benchmark: str, reported: list[str]) -> list[str]:
     if bench is not None:
         return [m for m in bench.score_metrics if m in reported]
     return [m for m in reported if m not in NON_SCORE_METRICS]
+
+
+def is_layer_metric(benchmark: str, metric: str) -> bool:
+    """``<m>_L<i>`` for one of an xfer benchmark's metrics ``m`` (``embed_layer`` all/dev): a
+    layer-profile value (:mod:`xfer_tasks.compare.layers`), never a score."""
+    bench = _BY_NAME.get(benchmark)
+    return bench is not None and split_layer_metric(metric, bench.metrics)[1] is not None
 
 
 def headline_metric(benchmark: str, reported: list[str]) -> str | None:

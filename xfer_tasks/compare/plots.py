@@ -9,6 +9,10 @@ the fitted least-squares line of the all-languages score, dashed.
 Slope forest (:func:`slope_forest`): per benchmark, each language's slope per added task with
 its 95% CI, the all-languages slope on top; a vertical line at 0.
 
+Layer profiles (:func:`layer_profile_figure`, runs with ``embed_layer: "all"``/``"dev"``): per
+benchmark, the headline retrieval metric (mean over languages) against the hidden_states index,
+one line per run; a filled marker at the layer the run's headline metric used.
+
 Heatmap (:func:`delta_heatmap`): for each benchmark, rows are the non-baseline runs, columns the
 languages, colour the headline-metric difference to the baseline (diverging scale centred on
 0), ``*`` where the Benjamini-Hochberg q < alpha.
@@ -181,5 +185,36 @@ def delta_heatmap(comparison: Comparison) -> Figure | None:
         ax.set_title(f"{benchmark}: {rows[0].metric} minus {comparison.baseline} (* q < "
                      f"{comparison.alpha})", fontsize=9)  # fmt: skip
         fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    fig.tight_layout()
+    return fig
+
+
+def layer_profile_figure(comparison: Comparison) -> Figure | None:
+    """Headline metric vs hidden layer per run, one panel per benchmark; None without
+    per-layer metrics."""
+    profiles = [p for p in comparison.layer_profiles if p.is_headline]
+    if not profiles:
+        return None
+    fig, axes = plt.subplots(len(profiles), 1, figsize=(7.5, 3.4 * len(profiles)), squeeze=False)
+    for ax, profile in zip(axes[:, 0], profiles, strict=True):
+        for label, series in profile.values.items():
+            points = [(x, y) for x, y in zip(profile.layers, series, strict=True) if y is not None]
+            if not points:
+                continue
+            (line,) = ax.plot(*zip(*points, strict=True), marker=".", label=label)
+            used = profile.layer_used[label]
+            if used is not None and used in profile.layers:
+                value = series[profile.layers.index(used)]
+                if value is not None:
+                    ax.plot([used], [value], marker="o", markersize=9, color=line.get_color())
+        ax.set_xlabel("hidden_states index (0 = embedding output)")
+        ax.set_ylabel(profile.metric)
+        ax.set_title(
+            f"{profile.benchmark}: {profile.metric} by layer, mean over "
+            f"{len(profile.languages)} language(s) (large dot: headline layer)",
+            fontsize=9,
+        )
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

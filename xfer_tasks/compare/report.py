@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from xfer_tasks.compare import plots, table  # noqa: E402
 from xfer_tasks.compare.comparison import Comparison  # noqa: E402
+from xfer_tasks.compare.layers import profile_lines, profile_title  # noqa: E402
 from xfer_tasks.compare.scaling import (  # noqa: E402
     ScalingAnalysis,
     summary_lines,
@@ -33,6 +34,7 @@ from xfer_tasks.compare.scaling import (  # noqa: E402
 SCALING_PNG = "scaling_curve.png"
 FOREST_PNG = "slope_forest.png"
 HEATMAP_PNG = "delta_heatmap.png"
+LAYERS_PNG = "layer_profiles.png"
 SUMMARY_MD = "summary.md"
 SCALING_JSON = "scaling.json"
 
@@ -107,6 +109,29 @@ def _runs_table(comparison: Comparison) -> str:
     )
 
 
+def _layers_html(comparison: Comparison, images: dict[str, bytes]) -> str:
+    """The layer profiles (embed_layer all/dev): the figure, then one table per profile."""
+    if not comparison.layer_profiles:
+        return ""
+    tables = []
+    for profile in comparison.layer_profiles:
+        head = "".join(f"<th>{html.escape(label)}</th>" for label in profile.values)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in profile_lines(profile)
+        )
+        tables.append(
+            f"<h3>{html.escape(profile_title(profile))}</h3>"
+            f"<table><tr><th>layer</th>{head}</tr>{body}</table>"
+        )
+    figure = _figures({LAYERS_PNG: images[LAYERS_PNG]}) if LAYERS_PNG in images else ""
+    return (
+        "<h2>Per-layer retrieval scores (embed_layer all/dev)</h2><p>Diagnostics of which "
+        "hidden layer transfers best: no test, no q-value, not tracked by xfer regress.</p>"
+        + figure + "".join(tables)
+    )  # fmt: skip
+
+
 def _figures(images: dict[str, bytes]) -> str:
     return "".join(
         f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
@@ -138,7 +163,7 @@ def render_html(
     analysis: ScalingAnalysis | None = None,
 ) -> str:
     answer_images = {k: v for k, v in images.items() if k in (SCALING_PNG, FOREST_PNG)}
-    other_images = {k: v for k, v in images.items() if k not in answer_images}
+    other_images = {k: v for k, v in images.items() if k not in answer_images and k != LAYERS_PNG}
     legend = "".join(f"<li>{html.escape(line)}</li>" for line in table.legend(comparison))
     absent = "".join(f"<li>{html.escape(line)}</li>" for line in missing)
     return f"""<!DOCTYPE html>
@@ -162,6 +187,7 @@ img {{ max-width: 100%; }}
 <h2>Per-checkpoint deltas against {html.escape(comparison.baseline)}</h2>{_figures(other_images)}
 <h2>Scores</h2>{_html_table(comparison)}
 <ul>{legend}</ul>
+{_layers_html(comparison, images)}
 </body></html>
 """
 
@@ -209,7 +235,9 @@ def write_report(
     missing: list[str] = []
     if analysis is not None:
         written.update(write_scaling(analysis, out))
-        images.update({n: (out / n).read_bytes() for n in (SCALING_PNG, FOREST_PNG) if n in written})
+        images.update(
+            {n: (out / n).read_bytes() for n in (SCALING_PNG, FOREST_PNG) if n in written}
+        )
     if SCALING_PNG not in images:
         missing.append("No scaling curve: it needs runs whose xfer_manifest.json gives at least "
                        "two distinct numbers of intermediate tasks (k).")  # fmt: skip
@@ -220,6 +248,11 @@ def write_report(
         images[HEATMAP_PNG] = _png(heatmap)
         _write_atomic(out / HEATMAP_PNG, images[HEATMAP_PNG])
         written[HEATMAP_PNG] = out / HEATMAP_PNG
+    layers = plots.layer_profile_figure(comparison)
+    if layers is not None:
+        images[LAYERS_PNG] = _png(layers)
+        _write_atomic(out / LAYERS_PNG, images[LAYERS_PNG])
+        written[LAYERS_PNG] = out / LAYERS_PNG
     page = render_html(comparison, images, missing, analysis)
     _write_atomic(out / "report.html", page.encode("utf-8"))
     written["report.html"] = out / "report.html"

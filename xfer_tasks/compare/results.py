@@ -52,6 +52,9 @@ class TaskResult:
     n: int | None  # documents actually scored (n-samples.effective)
     n_original: int | None  # documents in the split
     higher_is_better: dict[str, bool | None] = field(default_factory=dict)
+    # hidden_states index the headline retrieval metrics used (``configs[task]
+    # ["embed_layer_used"]``, written by xfer's retrieval tasks); None for other tasks
+    embed_layer_used: int | None = None
 
 
 @dataclass
@@ -249,6 +252,12 @@ def _read_json(path: Path) -> Any:
         raise ResultsError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
+def _layer_used(task_config: Any) -> int | None:
+    """``embed_layer_used`` of one task's config when it is a layer index, else None."""
+    value = task_config.get("embed_layer_used") if isinstance(task_config, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
     """Read one lm-eval ``results_*.json`` file."""
     path = Path(path)
@@ -262,6 +271,7 @@ def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
     versions = data.get("versions") or {}
     n_samples = data.get("n-samples") or {}
     higher = data.get("higher_is_better") or {}
+    configs = data.get("configs") or {}
 
     tasks: dict[str, TaskResult] = {}
     for name, entry in data["results"].items():
@@ -296,6 +306,7 @@ def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
             n=counts.get("effective"),
             n_original=counts.get("original"),
             higher_is_better=dict(higher.get(name) or {}),
+            embed_layer_used=_layer_used(configs.get(name)),
         )
     model_args = _parse_model_args(config.get("model_args"))
     run = RunResults(path=path, tasks=tasks, groups=groups, limit=limit, model_args=model_args)

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from xfer_tasks.compare.comparison import Cell, Comparison
+from xfer_tasks.compare.layers import profile_lines, profile_title
 from xfer_tasks.compare.scaling import ScalingAnalysis, summary_markdown, summary_terminal
 
 CSV_FIELDS = [
@@ -116,7 +117,57 @@ def to_terminal(comparison: Comparison, analysis: ScalingAnalysis | None = None)
             lines.append("")
         previous = cells[0]
         lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-    return _answer(analysis, False) + "\n".join(lines + [""] + legend(comparison)) + "\n"
+    return (
+        _answer(analysis, False)
+        + "\n".join(lines + [""] + legend(comparison))
+        + "\n"
+        + _layers_terminal(comparison)
+    )
+
+
+def _layers_terminal(comparison: Comparison) -> str:
+    """The headline metric's layer profile per benchmark (all profiles: --out / markdown)."""
+    out = []
+    for profile in comparison.layer_profiles:
+        if not profile.is_headline:
+            continue
+        header = ["layer", *profile.values]
+        body = profile_lines(profile)
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        out += ["", profile_title(profile) + ":"]
+        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        out.append("  ".join("-" * w for w in widths))
+        out += [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
+        ]
+    if out:
+        out.append(
+            "Per-layer values are diagnostics (no test, no q-value, not tracked by regress); "
+            "every metric's profile, per language, is in comparison.json (--out)."
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def layers_markdown(comparison: Comparison) -> str:
+    """Every layer profile as a Markdown table (empty without per-layer metrics)."""
+    parts = []
+    for profile in comparison.layer_profiles:
+        labels = list(profile.values)
+        lines = [
+            f"**{profile_title(profile)}**",
+            "",
+            "| layer | " + " | ".join(label.replace("|", "\\|") for label in labels) + " |",
+            "|---:|" + "---:|" * len(labels),
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in profile_lines(profile)]
+        parts.append("\n".join(lines))
+    if not parts:
+        return ""
+    return (
+        "\n## Per-layer retrieval scores (embed_layer all/dev)\n\n"
+        + "\n\n".join(parts)
+        + "\n\nDiagnostics: no test, no q-value, not tracked by `xfer regress`.\n"
+    )
 
 
 def runs_markdown(comparison: Comparison) -> str:
@@ -143,6 +194,7 @@ def to_markdown(comparison: Comparison, analysis: ScalingAnalysis | None = None)
         + "## Runs\n\n" + runs_markdown(comparison)
         + "\n## Scores\n\n" + "\n".join(lines) + "\n\n"
         + "\n".join(f"- {line}" for line in legend(comparison)) + "\n"
+        + layers_markdown(comparison)
     )  # fmt: skip
 
 
@@ -175,6 +227,7 @@ def to_json_dict(comparison: Comparison) -> dict[str, Any]:
         ],
         "notes": comparison.notes,
         "rows": comparison.records(),
+        "layer_profiles": [profile.to_json_dict() for profile in comparison.layer_profiles],
     }
 
 
