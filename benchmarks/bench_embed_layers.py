@@ -216,8 +216,44 @@ def _rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
+class PeakRss:
+    """The peak resident set size (GiB) inside a ``with`` block: /proc/self/statm sampled every
+    5 ms by a thread (ru_maxrss is a process-lifetime maximum and cannot separate phases)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.peak = self.start = 0.0
+
+    def now(self) -> float:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * self._page / 2**30
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self.now())
+
+    def __enter__(self) -> PeakRss:
+        self.start = self.peak = self.now()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.now())
+
+
 def part_memory(args: argparse.Namespace) -> None:
-    from xfer_tasks.harness.vectors import READ_CHUNK_ROWS, LayerStore
+    """Writes the pool as the harness does, then builds the two BUCC sides' matrices the way
+    scoring does (``EmbeddingRetrievalTask.matrix``): from the headline vectors (a single-layer
+    run) and from the layer store (one layer of an all-layers run), each phase's RSS peak
+    measured on its own."""
+    from xfer_tasks.harness.task_base import EmbeddingRetrievalTask
+    from xfer_tasks.harness.vectors import GATHER_ROWS, READ_CHUNK_ROWS, Embedding, LayerStore
 
     rng = np.random.default_rng(0)
     base = _rss_gib()
@@ -232,43 +268,62 @@ def part_memory(args: argparse.Namespace) -> None:
         headline[row : row + count] = per_layer[-1]
     store.close()
     write_s = time.perf_counter() - start
-    after_write = _rss_gib()
-    start = time.perf_counter()
-    layer = store.read(args.states // 2, np.arange(args.n))  # one layer, as scoring reads it
-    read_s = time.perf_counter() - start
-    assert layer.shape == (args.n, args.dim)
-    peak = _rss_gib()
+    # one Embedding per sentence, rows scattered over the store as length-sorted batches leave
+    # them; the first half is the source side, the second the target side (BUCC)
+    rows = rng.permutation(args.n)
+    embeddings = [
+        Embedding(headline[r], layer=args.states - 1, pooling="mean", max_length=512,
+                  store=store, row=int(r))
+        for r in rows
+    ]  # fmt: skip
+    half = args.n // 2
+    sides = (embeddings[:half], embeddings[half:])
+    held = PeakRss().now()
+    phases = {}
+    for name, layer in (("single layer", None), ("all layers", args.states // 2)):
+        start = time.perf_counter()
+        with PeakRss() as peak:
+            matrices = [EmbeddingRetrievalTask.matrix(side, layer) for side in sides]
+        phases[name] = (peak.peak - peak.start, time.perf_counter() - start)
+        assert matrices[0].shape == (half, args.dim)
+        del matrices
+    side_gib = args.n * args.dim * 4 / 2**30
+    extra_bound = (READ_CHUNK_ROWS + GATHER_ROWS) * args.dim * 4 / 2**30
     in_ram32 = args.n * args.states * args.dim * 4 / 2**30
     table = markdown_table(
         [
             "sentences",
             "hidden states x dim",
+            "RSS held: headline + Embedding objects GiB",
+            "scoring matrices, single layer: peak growth GiB (s)",
+            "scoring matrices, all layers: peak growth GiB (s)",
+            "both sides' matrices GiB + window and gather bound GiB",
             "peak RSS GiB (whole process)",
-            "RSS growth GiB",
-            "bound: headline + 1 layer + 1 window GiB",
             "all layers in RAM fp32 / fp16 GiB",
-            "on disk GiB",
-            "write s / read 1 layer s",
+            "on disk GiB (write s)",
         ],
         [
             [
                 f"{args.n:,}",
                 f"{args.states} x {args.dim}",
-                f"{peak:.2f}",
-                f"{peak - base:.2f} (after writing: {after_write - base:.2f})",
-                f"{(2 * args.n + READ_CHUNK_ROWS) * args.dim * 4 / 2**30:.2f}",
+                f"{held - base:.2f}",
+                "{:.2f} ({:.1f})".format(*phases["single layer"]),
+                "{:.2f} ({:.1f})".format(*phases["all layers"]),
+                f"{side_gib:.2f} + {extra_bound:.3f}",
+                f"{_rss_gib():.2f}",
                 f"{in_ram32:.2f} / {in_ram32 / 2:.2f}",
-                f"{store.nbytes / 2**30:.2f}",
-                f"{write_s:.1f} / {read_s:.1f}",
+                f"{store.nbytes / 2**30:.2f} ({write_s:.1f})",
             ]
         ],
     )
     note = (
-        "\n\nSynthetic BUCC-size pool (400k sentences per side) with all hidden states pooled, "
-        "streamed to a LayerStore on disk: RAM holds the float32 headline vectors (n x dim) and, "
-        "while one layer is scored, that layer's float32 matrix (n x dim) plus one memory-mapped "
-        f"window of {READ_CHUNK_ROWS:,} rows; the store holds "
-        "n x states x dim x 4 bytes on disk (page cache, not process memory)."
+        "\n\nSynthetic BUCC-size pool (400k sentences per side), every hidden state streamed to a "
+        "LayerStore on disk. RAM holds the float32 headline vectors and one Embedding object per "
+        "sentence (as a single-layer run does); scoring one layer builds both sides' float32 "
+        "matrices (n x dim in all, as a single-layer run stacks its headline vectors), read from "
+        f"the store through one memory-mapped window of {READ_CHUNK_ROWS:,} rows and a "
+        f"{GATHER_ROWS:,}-row gather copy. Peaks are sampled every 5 ms per phase; the store "
+        "is n x states x dim x 4 bytes on disk (page cache, not process memory)."
     )
     print(table + note)
     append_results("embed_layer all: BUCC-size pool memory", table + note)

@@ -8,7 +8,9 @@ metric exactly.
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -39,7 +41,15 @@ TASKS = ["xfer_tatoeba_deu", "xfer_bucc_de"]
 def data_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("layers-data")
     en = synthetic_sentences(30, seed=5)
-    xx = [" ".join(reversed(s.split())) for s in en]  # same words, other order
+    # the same words in another order, every third word taken from the next sentence: hard
+    # enough that retrieval is imperfect and differs between layers (for both tiny models)
+    xx = [
+        " ".join(
+            w if i % 3 else en[(n + 1) % len(en)].split()[i % 6]
+            for i, w in enumerate(reversed(s.split()))
+        )
+        for n, s in enumerate(en)
+    ]
     write_tatoeba_pair(root / "tatoeba", "deu", xx, en)
     write_bucc(root / "bucc2018", "de", n_src=30, n_trg=36, n_gold=10)
     return root
@@ -93,7 +103,7 @@ def test_all_layers_equal_single_layer_calls_exactly(
         for metric in metrics:  # the headline metrics are the auto layer's
             assert result[f"{metric},none"] == result[f"{layer_metric(metric, auto)},none"]
             assert result[f"{layer_metric(metric, 0)}_stderr,none"] == "N/A"
-    distinct = set()
+    distinct: dict[str, set[tuple[float, ...]]] = {}
     for layer in range(n_states):
         single = _run(lm, data_root, embed_layer=layer)
         assert single["configs"]["xfer_bucc_de"]["embed_layer_used"] == layer
@@ -101,12 +111,18 @@ def test_all_layers_equal_single_layer_calls_exactly(
             ("xfer_tatoeba_deu", TATOEBA_METRICS),
             ("xfer_bucc_de", BUCC_METRICS),
         ):
+            values = []
             for metric in metrics:
                 got = everything["results"][task][f"{layer_metric(metric, layer)},none"]
                 want = single["results"][task][f"{metric},none"]
                 assert got == want, (task, metric, layer)
-                distinct.add((task, metric, got))
-    assert len(distinct) > len(TATOEBA_METRICS) + len(BUCC_METRICS)  # layers do differ
+                values.append(got)
+            distinct.setdefault(task, set()).add(tuple(values))
+    # the layers score differently on each task, so equality above tells the layers apart
+    assert {task: len(v) for task, v in distinct.items()} == {
+        "xfer_tatoeba_deu": n_states,
+        "xfer_bucc_de": n_states,
+    }
 
 
 def test_all_layer_sample_log_and_higher_is_better(tiny_hflm, data_root):
@@ -173,6 +189,90 @@ def test_layer_store_gathers_scattered_rows_across_mapped_windows(tmp_path, monk
         np.testing.assert_array_equal(got, layers[layer][rows])
         assert got.flags.owndata and got.flags.writeable
     assert store.read(1, []).shape == (0, 4)
+
+
+_RANK_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+
+import numpy as np
+import torch.distributed as dist
+
+from xfer_tasks.harness.vectors import Embedding, LayerStore, stack_layer
+
+rank, root = int(sys.argv[1]), Path(sys.argv[2])
+dist.init_process_group("gloo", init_method=f"file://{root}/rendezvous", rank=rank, world_size=2)
+store = LayerStore(2, 3, directory=root / "spill")
+store.append([np.full((2, 3), 10 * rank + layer, np.float32) for layer in range(2)])
+store.close()
+items = [Embedding(np.zeros(3), layer=1, pooling="mean", max_length=8, store=store, row=r)
+         for r in range(2)]
+gathered = [None, None] if rank == 0 else None
+dist.gather_object(items, gathered, dst=0)
+if rank != 0:
+    (root / "rank1-store").write_text(str(store.path))
+    sys.exit(0)  # as lm-eval: ranks > 0 return right after the gather; rank 0 scores
+while not (root / "rank1-exited").exists():
+    time.sleep(0.1)
+values = {r: stack_layer(gathered[r], 1)[:, 0].tolist() for r in range(2)}
+(root / "values.json").write_text(json.dumps(values))
+dist.destroy_process_group()
+"""
+
+
+def test_data_parallel_rank_zero_reads_the_other_ranks_stores_after_they_exit(tmp_path):
+    """Two gloo processes: rank 1 gathers its all-layer items to rank 0 and exits at once (as
+    in lm-eval); rank 0 still reads rank 1's store, and deletes it when it exits."""
+    import subprocess
+    import sys
+
+    from helpers import subprocess_env
+
+    script = tmp_path / "rank.py"
+    script.write_text(_RANK_SCRIPT)
+    env = subprocess_env()
+    ranks = [
+        subprocess.Popen([sys.executable, str(script), str(r), str(tmp_path)], env=env,
+                         stderr=subprocess.PIPE, text=True)
+        for r in (0, 1)
+    ]  # fmt: skip
+    assert ranks[1].wait(timeout=300) == 0, ranks[1].stderr.read()[-2000:]
+    handed_over = Path((tmp_path / "rank1-store").read_text())
+    assert handed_over.is_dir()  # rank 1 is gone; its folder now belongs to rank 0
+    (tmp_path / "rank1-exited").touch()
+    assert ranks[0].wait(timeout=300) == 0, ranks[0].stderr.read()[-2000:]
+    assert json.loads((tmp_path / "values.json").read_text()) == {"0": [1, 1], "1": [11, 11]}
+    assert not handed_over.exists() and not list((tmp_path / "spill").iterdir())
+
+
+def test_layer_store_rejects_non_integer_rows(tmp_path):
+    store = LayerStore(1, 2, directory=tmp_path)
+    store.append([np.zeros((3, 2), np.float32)])
+    with pytest.raises(TypeError, match="integer indexes"):
+        store.read(0, [1.7])
+    with pytest.raises(TypeError, match="integer indexes"):
+        store.read(0, np.array([True, False, True]))
+
+
+def test_layer_store_on_tmpfs_warns_once(tmp_path, monkeypatch, caplog):
+    import xfer_tasks.harness.vectors as vectors
+
+    monkeypatch.setattr(vectors, "filesystem_type", lambda path: "tmpfs")
+    monkeypatch.setattr(vectors, "_WARNED_TMPFS", set())
+    with caplog.at_level("WARNING", logger="xfer_tasks.harness.vectors"):
+        LayerStore(1, 2, directory=tmp_path)
+        LayerStore(1, 2, directory=tmp_path)
+    warnings = [r.getMessage() for r in caplog.records if "tmpfs" in r.getMessage()]
+    assert len(warnings) == 1 and vectors.SPILL_DIR_ENV in warnings[0]
+    monkeypatch.undo()
+    mounts = Path("/proc/mounts")
+    if not mounts.is_file():
+        pytest.skip("no /proc/mounts (not Linux): filesystem_type answers None here")
+    table = [line.split() for line in mounts.read_text().splitlines()]
+    shm = [fields[2] for fields in table if fields[1:2] == ["/dev/shm"]]
+    if shm:
+        assert vectors.filesystem_type(Path("/dev/shm")) == shm[-1]
+    assert vectors.filesystem_type(tmp_path)  # the mount holding the test's folder
 
 
 def test_pool_hash_is_memoised_on_the_items_and_follows_new_items(data_root):

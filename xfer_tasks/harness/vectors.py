@@ -16,6 +16,8 @@ sentence (the headline layer, as a single-layer run does); the store holds
 
 from __future__ import annotations
 
+import atexit
+import logging
 import mmap
 import os
 import shutil
@@ -27,16 +29,23 @@ from typing import Any
 
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 SPILL_DIR_ENV = "XFER_EMBED_SPILL_DIR"
-READ_CHUNK_ROWS = 65536  # rows per memory-mapped window in LayerStore.read
+READ_CHUNK_ROWS = 16384  # rows per memory-mapped window in LayerStore.read
+GATHER_ROWS = 2048  # rows copied out of a window at a time (bounds the temporary copy)
+_ADOPTED: set[str] = set()  # store folders this process deletes at exit (handed over by a rank)
+_WARNED_TMPFS: set[str] = set()
 
 
 class LayerStore:
     """Per-layer float32 sentence vectors on disk: file ``layer<i>.f32`` holds hidden state i,
     rows in the order they were appended (:meth:`append`). The folder is created under
     ``$XFER_EMBED_SPILL_DIR`` (default: the system temp folder) and deleted when the store
-    that created it is garbage collected or the process exits. A pickled copy (data-parallel
-    gather to rank 0) reopens the same files read-only and never deletes them."""
+    that created it is garbage collected or the process exits. A pickled copy reopens the same
+    files read-only. In a data-parallel run the items of ranks > 0 are pickled to rank 0, and
+    lm-eval ends those ranks right after the gather while rank 0 still scores every layer: so a
+    store pickled on a rank > 0 hands its folder over, and rank 0 deletes it when it exits."""
 
     def __init__(
         self, n_states: int, dim: int, directory: str | Path | None = None, call_id: str = ""
@@ -45,6 +54,8 @@ class LayerStore:
         if base is not None:
             Path(base).mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix="xfer-layers-", dir=base))
+        _warn_if_in_memory(self.path.parent)
+        self._creator_pid = os.getpid()
         self.n_states, self.dim, self.n_rows = int(n_states), int(dim), 0
         self.call_id = call_id  # the xfer_embed call (lm-eval run) that wrote it
         self._writers: list[Any] | None = [
@@ -85,12 +96,51 @@ class LayerStore:
             raise IndexError(f"layer {layer} not in 0..{self.n_states - 1}")
         if self._writers is not None:
             self._writers[layer].flush()
-        rows = np.asarray(rows, dtype=np.int64)
+        rows = np.asarray(rows)
+        if rows.size and not np.issubdtype(rows.dtype, np.integer):
+            raise TypeError(f"rows must be integer indexes, got dtype {rows.dtype}")
+        rows = rows.astype(np.int64, copy=False).reshape(-1)
         if rows.size and (rows.min() < 0 or rows.max() >= self.n_rows):
             raise IndexError(f"rows outside 0..{self.n_rows - 1} of {self.path}")
         out = np.empty((rows.size, self.dim), dtype=np.float32)
         if not rows.size:
             return out
+        # One window of READ_CHUNK_ROWS rows at a time is memory-mapped and the wanted rows are
+        # copied out of it GATHER_ROWS at a time, so only their pages are read (a task's rows
+        # are scattered over a store shared by every task of the run: reading whole windows
+        # cost 16 s per 36 Tatoeba tasks) and RAM is the result plus one window of mapped
+        # pages plus one GATHER_ROWS copy.
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        row_bytes = self.dim * 4
+        granularity = mmap.ALLOCATIONGRANULARITY
+        with open(self._file(layer), "rb") as handle:
+            for start in range(0, self.n_rows, READ_CHUNK_ROWS):
+                stop = min(start + READ_CHUNK_ROWS, self.n_rows)
+                lo, hi = np.searchsorted(sorted_rows, [start, stop])
+                if lo == hi:
+                    continue
+                offset = start * row_bytes
+                aligned = offset - offset % granularity
+                with mmap.mmap(
+                    handle.fileno(),
+                    stop * row_bytes - aligned,
+                    access=mmap.ACCESS_READ,
+                    offset=aligned,
+                ) as window:
+                    chunk = np.frombuffer(
+                        window,
+                        dtype=np.float32,
+                        count=(stop - start) * self.dim,
+                        offset=offset - aligned,
+                    ).reshape(stop - start, self.dim)
+                    try:
+                        for first in range(lo, hi, GATHER_ROWS):
+                            last = min(first + GATHER_ROWS, hi)
+                            out[order[first:last]] = chunk[sorted_rows[first:last] - start]
+                    finally:
+                        del chunk  # the map closes only once no array points into it
+        return out
         # One window of READ_CHUNK_ROWS rows at a time is memory-mapped and the wanted rows are
         # gathered from it, so only their pages are read (a task's rows are scattered over a
         # store shared by every task of the run: reading whole windows cost 16 s per 36
@@ -131,20 +181,28 @@ class LayerStore:
         if self._writers is not None:
             for writer in self._writers:
                 writer.flush()
+        hand_over = self._finalizer is not None and _pickled_for_rank_zero()
+        if hand_over:
+            self._finalizer.detach()  # rank 0 deletes the folder (see the class docstring)
+            self._finalizer = None
         return {
             "path": str(self.path),
             "n_states": self.n_states,
             "dim": self.dim,
             "n_rows": self.n_rows,
             "call_id": self.call_id,
+            "handed_over_by": self._creator_pid if hand_over else None,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.path = Path(state["path"])
         self.n_states, self.dim, self.n_rows = state["n_states"], state["dim"], state["n_rows"]
         self.call_id = state.get("call_id", "")
-        self._writers = None  # a copy reads only and never deletes
+        self._writers = None  # a copy reads only
         self._finalizer = None
+        self._creator_pid = state.get("handed_over_by")
+        if self._creator_pid is not None and self._creator_pid != os.getpid():
+            _adopt(self.path)
 
     def __repr__(self) -> str:
         return f"<layer store {self.n_rows} rows x {self.n_states} states x {self.dim} dims>"
@@ -157,6 +215,60 @@ def _remove(path: Path, writers: list[Any]) -> None:
         except OSError:
             pass
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _pickled_for_rank_zero() -> bool:
+    """True on a data-parallel rank other than 0 (torch.distributed initialised): the only
+    reason lm-eval pickles responses there is to gather them to rank 0."""
+    try:
+        import torch.distributed as dist
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return dist.is_available() and dist.is_initialized() and dist.get_rank() != 0
+
+
+def _adopt(path: Path) -> None:
+    """Delete ``path`` when this process exits (a store folder handed over by another rank)."""
+    key = str(path)
+    if key not in _ADOPTED:
+        _ADOPTED.add(key)
+        atexit.register(shutil.rmtree, key, ignore_errors=True)
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The type of the file system holding ``path`` (Linux ``/proc/mounts``; None elsewhere)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target, best, kind = str(Path(path).resolve()), -1, None
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > best:
+            best, kind = len(point), fields[2]
+    return kind
+
+
+def _warn_if_in_memory(folder: Path) -> None:
+    """Warn once per folder when layer stores would live in RAM (tmpfs/ramfs)."""
+    key = str(folder)
+    if key in _WARNED_TMPFS:
+        return
+    _WARNED_TMPFS.add(key)
+    kind = filesystem_type(folder)
+    if kind in ("tmpfs", "ramfs"):
+        log.warning(
+            "xfer: the per-layer vectors of embed_layer all/dev go to %s, which is %s (memory, "
+            "not disk): sentences x hidden states x dim x 4 bytes of RAM; set %s to a folder on "
+            "disk",
+            folder,
+            kind,
+            SPILL_DIR_ENV,
+        )
 
 
 class Embedding:
@@ -240,7 +352,6 @@ def stack_layer(embeddings: Sequence[Embedding], layer: int) -> np.ndarray:
     their layer stores (one read per store)."""
     if not embeddings:
         raise ValueError("stack_layer: no embeddings")
-    out = np.empty((len(embeddings), embeddings[0].dim), dtype=np.float32)
     by_store: dict[int, tuple[LayerStore, list[int], list[int]]] = {}
     for position, emb in enumerate(embeddings):
         if emb.store is None or emb.row is None:
@@ -248,6 +359,10 @@ def stack_layer(embeddings: Sequence[Embedding], layer: int) -> np.ndarray:
         entry = by_store.setdefault(id(emb.store), (emb.store, [], []))
         entry[1].append(position)
         entry[2].append(emb.row)
+    if len(by_store) == 1:  # one run, one process: the read is already in order
+        store, _, rows = next(iter(by_store.values()))
+        return store.read(layer, rows)
+    out = np.empty((len(embeddings), embeddings[0].dim), dtype=np.float32)
     for store, positions, rows in by_store.values():
         out[positions] = store.read(layer, rows)
     return out
