@@ -39,7 +39,7 @@ def split_layer_metric(name: str, metrics: tuple[str, ...]) -> tuple[str, int | 
     """``("acc_en2xx", 14)`` for ``acc_en2xx_L14`` when ``acc_en2xx`` is one of ``metrics``;
     ``(name, None)`` for every other name (a headline metric, or one that only looks alike)."""
     base, sep, tail = name.rpartition(LAYER_METRIC_SEPARATOR)
-    if sep and tail.isdigit() and base in metrics:
+    if sep and tail.isascii() and tail.isdecimal() and base in metrics:
         return base, int(tail)
     return name, None
 

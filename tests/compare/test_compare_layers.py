@@ -107,3 +107,74 @@ def test_regress_never_tracks_per_layer_metrics(results):
     baseline = regress.build_baseline(regress.load_runs([results[0]]), include=("xfer_*",))
     tracked = {m for entry in baseline["tasks"].values() for m in entry["metrics"]}
     assert tracked and not any("_L" in metric for metric in tracked)
+
+
+def _profiles(tmp_path, runs):
+    """``runs``: label -> {task: {metric: value}}, with optional ``configs`` per task."""
+    paths = []
+    for label, (tasks, configs) in runs.items():
+        spec = {t: {m: Corpus(v, 100) for m, v in metrics.items()} for t, metrics in tasks.items()}
+        paths.append(write_run(tmp_path / label, f"/models/{label}", spec, task_configs=configs))
+    comparison = compare_runs(paths, labels=list(runs))
+    return comparison, {(p.benchmark, p.metric): p for p in comparison.layer_profiles}
+
+
+def _layers(metric, values, headline_layer):
+    return {metric: values[headline_layer]} | {
+        layer_metric(metric, i): v for i, v in enumerate(values)
+    }
+
+
+def test_models_of_different_depth_share_their_languages(tmp_path):
+    small = {f"xfer_tatoeba_{c}": _layers("acc_en2xx", [0.1, 0.2, 0.3], 2) for c in ("deu", "fra")}
+    large = {f"xfer_tatoeba_{c}": _layers("acc_en2xx", [0.1, 0.2, 0.3, 0.5, 0.4], 3)
+             for c in ("deu", "fra")}  # fmt: skip
+    _, profiles = _profiles(tmp_path, {"small": (small, {}), "large": (large, {})})
+    profile = profiles[("xfer_tatoeba", "acc_en2xx")]
+    assert profile.languages == ["deu", "fra"] and profile.layers == [0, 1, 2, 3, 4]
+    assert profile.values["small"][3:] == [None, None]  # no value past its last layer
+    assert profile.values["small"][:3] == pytest.approx([0.1, 0.2, 0.3])
+    assert profile.values["large"] == pytest.approx([0.1, 0.2, 0.3, 0.5, 0.4])
+    assert (profile.best_layer("small"), profile.best_layer("large")) == (2, 3)
+
+
+def test_ties_go_to_the_lowest_layer_and_a_disagreeing_layer_used_is_unknown(tmp_path):
+    tasks = {f"xfer_tatoeba_{c}": _layers("acc_en2xx", [0.2, 0.7, 0.1, 0.7], 1)
+             for c in ("deu", "fra")}  # fmt: skip
+    configs = {
+        "xfer_tatoeba_deu": {"embed_layer_used": 1},
+        "xfer_tatoeba_fra": {"embed_layer_used": 3},
+    }
+    comparison, profiles = _profiles(tmp_path, {"a": (tasks, configs)})
+    profile = profiles[("xfer_tatoeba", "acc_en2xx")]
+    assert profile.best_layer("a") == 1
+    assert profile.layer_used == {"a": None}
+    rows = [line.split() for line in table.to_terminal(comparison).splitlines()]
+    marks = {r[0]: r[2:] for r in rows if len(r) >= 2 and r[0] in "0123" and len(r[0]) == 1}
+    assert marks == {"0": [], "1": ["^"], "2": [], "3": []}  # no "h": the layer is not known
+
+
+def test_bucc_profiles_only_its_score_metric_and_other_suites_keep_their_rows(tmp_path):
+    bucc = {}
+    for metric, values in (("f1", [0.5, 0.6]), ("precision", [0.4, 0.9]),
+                           ("recall", [0.6, 0.5]), ("threshold", [1.01, 1.05])):  # fmt: skip
+        bucc |= _layers(metric, values, 1)
+    other = {"acc": 0.5, "acc_L3": 0.75}  # not an xfer task: "_L3" is just a metric name
+    comparison, profiles = _profiles(
+        tmp_path, {"a": ({"xfer_bucc_de": bucc, "xfer_bucc_fr": bucc, "other_task": other}, {})}
+    )
+    assert list(profiles) == [("xfer_bucc", "f1")]
+    assert profiles[("xfer_bucc", "f1")].values["a"] == pytest.approx([0.5, 0.6])
+    metrics = {(row.benchmark, row.metric) for row in comparison.rows}
+    assert not any(m.startswith(("f1_L", "precision_L", "threshold_L")) for _, m in metrics)
+    assert ("other_task", "acc_L3") in metrics
+
+
+def test_scaling_never_sees_per_layer_metrics(results):
+    from xfer_tasks.compare.results import load_runs
+    from xfer_tasks.compare.scaling import study_runs
+
+    runs = load_runs(results[:1])
+    runs[0].label, runs[0].manifest = "base", {"k": 0, "seed": 0}
+    _, scores, _ = study_runs(runs)
+    assert scores["base"] and not any("_L" in metric for _, _, metric in scores["base"])

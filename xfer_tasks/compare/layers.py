@@ -7,8 +7,9 @@ score change?": so ``xfer compare`` keeps them out of the score table (no test, 
 star; ``xfer regress`` and the scaling analysis never see them) and shows them here instead.
 
 A :class:`LayerProfile` is one benchmark x score metric: for each run, the metric at every
-hidden_states index, averaged over the languages every run has for every layer (XTREME's
-unweighted mean over languages, as the ``AVG`` rows), the per-language values behind it, the
+hidden_states index, averaged over the languages every run has at each of its own layers
+(XTREME's unweighted mean over languages, as the ``AVG`` rows; models with different depths
+share the languages, and a run has no value past its last layer), the per-language values behind it, the
 layer the run's headline metric used (``embed_layer_used`` in the task configs) and the best
 layer. Runs scored with one layer only have no per-layer metrics and no column.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xfer_tasks.catalog import split_layer_metric
-from xfer_tasks.compare.naming import HEADLINE_METRIC, score_metrics, split_task
+from xfer_tasks.compare.naming import HEADLINE_METRIC, is_layer_metric, score_metrics, split_task
 from xfer_tasks.compare.results import RunResults
 
 
@@ -29,7 +30,7 @@ class LayerProfile:
 
     benchmark: str
     metric: str
-    languages: list[str]  # the languages every run has at every layer (the mean's members)
+    languages: list[str]  # the languages every run has at each of its layers (the mean's members)
     layers: list[int]  # hidden_states indexes, ascending
     values: dict[str, list[float | None]]  # run label -> mean over ``languages`` per layer
     per_language: dict[str, dict[str, list[float | None]]]  # run -> language -> per layer
@@ -66,8 +67,10 @@ def layer_profiles(runs: list[RunResults]) -> list[LayerProfile]:
             benchmark, language = split_task(task, run.groups)
             bases = score_metrics(benchmark, list(result.metrics))
             for name, metric_result in result.metrics.items():
+                if not is_layer_metric(benchmark, name):  # xfer's retrieval tasks only
+                    continue
                 base, layer = split_layer_metric(name, tuple(bases))
-                if layer is None:
+                if layer is None:  # a diagnostic's per-layer value (BUCC threshold, ...)
                     continue
                 by_run = found.setdefault((benchmark, base), {})
                 by_run.setdefault(run.label, {}).setdefault(language, {})[layer] = (
@@ -81,14 +84,19 @@ def layer_profiles(runs: list[RunResults]) -> list[LayerProfile]:
     for (benchmark, metric), by_run in sorted(found.items()):
         labels = [run.label for run in runs if run.label in by_run]
         layers = sorted({layer for langs in by_run.values() for v in langs.values() for layer in v})
+        own_layers = {
+            label: {layer for v in by_run[label].values() for layer in v} for label in labels
+        }
         all_languages = sorted({lang for langs in by_run.values() for lang in langs})
-        common = [
+        common = [  # every run has the language at every one of ITS layers (models may differ)
             lang for lang in all_languages
-            if all(set(layers) <= set(by_run[label].get(lang, {})) for label in labels)
+            if all(own_layers[label] <= set(by_run[label].get(lang, {})) for label in labels)
         ]  # fmt: skip
         values = {
             label: [
-                sum(by_run[label][lang][layer] for lang in common) / len(common) if common else None
+                sum(by_run[label][lang][layer] for lang in common) / len(common)
+                if common and layer in own_layers[label]
+                else None
                 for layer in layers
             ]
             for label in labels

@@ -29,6 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from xfer_tasks.compare.comparison import Comparison, Row  # noqa: E402
 from xfer_tasks.compare.naming import headline_metric  # noqa: E402
@@ -207,6 +208,7 @@ def layer_profile_figure(comparison: Comparison) -> Figure | None:
                 value = series[profile.layers.index(used)]
                 if value is not None:
                     ax.plot([used], [value], marker="o", markersize=9, color=line.get_color())
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("hidden_states index (0 = embedding output)")
         ax.set_ylabel(profile.metric)
         ax.set_title(

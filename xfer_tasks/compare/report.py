@@ -253,6 +253,9 @@ def write_report(
         images[LAYERS_PNG] = _png(layers)
         _write_atomic(out / LAYERS_PNG, images[LAYERS_PNG])
         written[LAYERS_PNG] = out / LAYERS_PNG
+    for name in (HEATMAP_PNG, LAYERS_PNG):  # a figure of an earlier report into this folder
+        if name not in written:
+            (out / name).unlink(missing_ok=True)
     page = render_html(comparison, images, missing, analysis)
     _write_atomic(out / "report.html", page.encode("utf-8"))
     written["report.html"] = out / "report.html"

@@ -32,7 +32,13 @@ from typing import Any
 from scipy import stats as sps
 
 from xfer_tasks.compare import trend as trend_stats
-from xfer_tasks.compare.naming import headline_metric, is_xfer_task, language_family, split_task
+from xfer_tasks.compare.naming import (
+    headline_metric,
+    is_layer_metric,
+    is_xfer_task,
+    language_family,
+    split_task,
+)
 from xfer_tasks.compare.results import RunResults
 from xfer_tasks.compare.stats import benjamini_hochberg
 from xfer_tasks.compare.xtreme import xtreme_score
@@ -205,7 +211,8 @@ def study_runs(results: Sequence[RunResults]) -> tuple[list[StudyRun], ScoreTabl
                 continue
             benchmark, language = split_task(task, result.groups)
             for metric, value in task_result.metrics.items():
-                scores[(benchmark, language, metric)] = value.value
+                if not is_layer_metric(benchmark, metric):  # layer profiles: compare only
+                    scores[(benchmark, language, metric)] = value.value
         table[result.label] = scores
     if skipped_tasks:
         notes.append(

@@ -135,7 +135,7 @@ def _layers_terminal(comparison: Comparison) -> str:
         body = profile_lines(profile)
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         out += ["", profile_title(profile) + ":"]
-        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
         out.append("  ".join("-" * w for w in widths))
         out += [
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
