@@ -141,37 +141,6 @@ class LayerStore:
                     finally:
                         del chunk  # the map closes only once no array points into it
         return out
-        # One window of READ_CHUNK_ROWS rows at a time is memory-mapped and the wanted rows are
-        # gathered from it, so only their pages are read (a task's rows are scattered over a
-        # store shared by every task of the run: reading whole windows cost 16 s per 36
-        # Tatoeba tasks) and RAM is the result plus at most one window of mapped pages.
-        order = np.argsort(rows, kind="stable")
-        sorted_rows = rows[order]
-        row_bytes = self.dim * 4
-        granularity = mmap.ALLOCATIONGRANULARITY
-        with open(self._file(layer), "rb") as handle:
-            for start in range(0, self.n_rows, READ_CHUNK_ROWS):
-                stop = min(start + READ_CHUNK_ROWS, self.n_rows)
-                lo, hi = np.searchsorted(sorted_rows, [start, stop])
-                if lo == hi:
-                    continue
-                offset = start * row_bytes
-                aligned = offset - offset % granularity
-                with mmap.mmap(
-                    handle.fileno(),
-                    stop * row_bytes - aligned,
-                    access=mmap.ACCESS_READ,
-                    offset=aligned,
-                ) as window:
-                    chunk = np.frombuffer(
-                        window,
-                        dtype=np.float32,
-                        count=(stop - start) * self.dim,
-                        offset=offset - aligned,
-                    ).reshape(stop - start, self.dim)
-                    out[order[lo:hi]] = chunk[sorted_rows[lo:hi] - start]
-                    del chunk  # the map closes only once no array points into it
-        return out
 
     @property
     def nbytes(self) -> int:
