@@ -83,10 +83,10 @@ def layer_profiles(runs: list[RunResults]) -> list[LayerProfile]:
     profiles = []
     for (benchmark, metric), by_run in sorted(found.items()):
         labels = [run.label for run in runs if run.label in by_run]
-        layers = sorted({layer for langs in by_run.values() for v in langs.values() for layer in v})
         own_layers = {
             label: {layer for v in by_run[label].values() for layer in v} for label in labels
         }
+        layers = sorted(set().union(*own_layers.values()))
         all_languages = sorted({lang for langs in by_run.values() for lang in langs})
         common = [  # every run has the language at every one of ITS layers (models may differ)
             lang for lang in all_languages

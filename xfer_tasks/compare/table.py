@@ -106,17 +106,26 @@ def _answer(analysis: ScalingAnalysis | None, markdown: bool) -> str:
     return "The answer (xfer scaling):\n" + summary_terminal(analysis) + "\n"
 
 
+def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
+    """A plain-text table: the header, a rule, then one line per row, columns left-aligned."""
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
+
+
 def to_terminal(comparison: Comparison, analysis: ScalingAnalysis | None = None) -> str:
     header, body = _grid(comparison, with_p=False)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
+    table = _aligned(header, body)
+    lines = table[:2]
     previous = None
-    for cells in body:
+    for cells, text in zip(body, table[2:], strict=True):
         if previous is not None and cells[0] != previous:
-            lines.append("")
+            lines.append("")  # a blank line between benchmarks
         previous = cells[0]
-        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        lines.append(text)
     return (
         _answer(analysis, False)
         + "\n".join(lines + [""] + legend(comparison))
@@ -131,15 +140,8 @@ def _layers_terminal(comparison: Comparison) -> str:
     for profile in comparison.layer_profiles:
         if not profile.is_headline:
             continue
-        header = ["layer", *profile.values]
-        body = profile_lines(profile)
-        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         out += ["", profile_title(profile) + ":"]
-        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
-        out.append("  ".join("-" * w for w in widths))
-        out += [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
-        ]
+        out += _aligned(["layer", *profile.values], profile_lines(profile))
     if out:
         out.append(
             "Per-layer values are diagnostics (no test, no q-value, not tracked by regress); "
