@@ -111,6 +111,17 @@ def synthetic_split(n: int, dim: int, seed: int, dtype=np.float32, gold_rate: fl
     return src, trg, list(zip(src_rows.tolist(), trg_rows.tolist(), strict=True))
 
 
+def synthetic_bucc_split(src: np.ndarray, trg: np.ndarray, gold_rows: list[tuple[int, int]]) -> BuccSplit:
+    """The :func:`synthetic_split` arrays as a BuccSplit (ids ``s<i>``/``t<i>``, planted gold)."""
+    n_src, n_trg = len(src), len(trg)
+    return BuccSplit(
+        BitextSide([f"s{i}" for i in range(n_src)], [f"src {i}" for i in range(n_src)], src, "src"),
+        BitextSide([f"t{i}" for i in range(n_trg)], [f"trg {i}" for i in range(n_trg)], trg, "trg"),
+        {(f"s{s}", f"t{t}") for s, t in gold_rows},
+        name="synthetic",
+    )
+
+
 def exact_topk_sample(queries: np.ndarray, database: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """Exact top-k ids (lowest index on ties) of ``queries[rows]`` by blockwise matmul."""
     out = np.empty((len(rows), k), np.int64)
@@ -127,12 +138,7 @@ def worker(spec: dict) -> dict:
     config = config_for(name, n, spec.get("nprobe", 12))
     dtype = np.float16 if spec["input_dtype"] == "float16" else np.float32
     src, trg, gold_rows = synthetic_split(n, dim, spec["seed"], dtype)
-    split = BuccSplit(
-        BitextSide([f"s{i}" for i in range(n)], [f"src {i}" for i in range(n)], src, "src"),
-        BitextSide([f"t{i}" for i in range(n)], [f"trg {i}" for i in range(n)], trg, "trg"),
-        {(f"s{s}", f"t{t}") for s, t in gold_rows},
-        name="synthetic",
-    )
+    split = synthetic_bucc_split(src, trg, gold_rows)
     start, cpu_start = time.perf_counter(), time.process_time()
     result = mine(split, k=4, config=config)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start

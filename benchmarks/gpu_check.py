@@ -160,28 +160,15 @@ def embedding_throughput(dry: bool, device: str, repeats: int) -> list[object]:
 
 # ---- 3. exact BUCC mining -------------------------------------------------------------------
 def bucc_mining(dry: bool, device: str, n: int) -> list[object]:
-    from bench_bucc_mining import synthetic_split
+    from bench_bucc_mining import synthetic_bucc_split, synthetic_split
 
-    from xfer_tasks.retrieval.bucc import (
-        BitextSide,
-        BuccSplit,
-        extract,
-        mine,
-        score_extraction,
-        tune_threshold,
-    )
+    from xfer_tasks.retrieval.bucc import extract, mine, score_extraction, tune_threshold
     from xfer_tasks.retrieval.search import SearchConfig, resolve_backend
 
     dim = 1024
     if dry:
         n, dim = 2000, 64
-    src, trg, gold_rows = synthetic_split(n, dim, 0)
-    split = BuccSplit(
-        BitextSide([f"s{i}" for i in range(n)], [f"src {i}" for i in range(n)], src, "src"),
-        BitextSide([f"t{i}" for i in range(n)], [f"trg {i}" for i in range(n)], trg, "trg"),
-        {(f"s{s}", f"t{t}") for s, t in gold_rows},
-        name="synthetic",
-    )
+    split = synthetic_bucc_split(*synthetic_split(n, dim, 0))
     config = SearchConfig(index="flat", device=device)
     backend, where = resolve_backend(config)
     start = time.perf_counter()
