@@ -59,6 +59,9 @@ class Benchmark:
     diagnostics: tuple[str, ...] = ()
     # reported per language only: the language group does not average them
     not_averaged: tuple[str, ...] = ()
+    # reported, but not fractions in [0, 1] (every other metric is; ``xfer compare`` refuses a
+    # results file whose fraction is outside [0, 1], e.g. 31.25 written as a percentage)
+    not_fractions: tuple[str, ...] = ()
     # Hub revision the loaders ask for (None: the Hub's default branch, unpinned)
     hub_revision: str | None = None
     loader: str = ""  # "module:function" returning the task data of one language
@@ -173,6 +176,7 @@ BUCC = Benchmark(
     # The threshold is a tuned setting, not a score; precision and recall explain the F1.
     diagnostics=("precision", "recall", "threshold"),
     not_averaged=("threshold",),  # reported per language; a mean of thresholds means nothing
+    not_fractions=("threshold",),  # a margin score (cosine ratio), not bounded by 1
     loader="xfer_tasks.data.bucc:load_task_data",
     local_layout="official <l>-en.{sample,training}.{<l>,en,gold}",
     citation="Zweigenbaum et al. 2018, BUCC 2018 shared task",

@@ -9,7 +9,12 @@ import argparse
 import sys
 
 from xfer_tasks.compare import stats
-from xfer_tasks.compare.cli_common import add_results_arguments, out_is_a_file
+from xfer_tasks.compare.cli_common import (
+    add_results_arguments,
+    finite_float,
+    int_at_least,
+    out_is_a_file,
+)
 
 FORMATS = ("terminal", "markdown", "csv", "json")
 
@@ -33,27 +38,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
     )
     parser.add_argument(
-        "--bootstrap-iters", type=int, default=stats.DEFAULT_BOOTSTRAP_ITERS,
+        "--bootstrap-iters", type=int_at_least(1), default=stats.DEFAULT_BOOTSTRAP_ITERS,
         help=f"paired-bootstrap resamples (default {stats.DEFAULT_BOOTSTRAP_ITERS})",
     )  # fmt: skip
     parser.add_argument(
-        "--seed", type=int, default=stats.DEFAULT_SEED,
+        "--seed", type=int_at_least(0), default=stats.DEFAULT_SEED,
         help=f"bootstrap random seed (default {stats.DEFAULT_SEED})",
     )  # fmt: skip
     parser.add_argument(
-        "--alpha", type=float, default=0.05, help="significance level for * (default 0.05)"
-    )
+        "--alpha", type=finite_float(0.0, 1.0, open_interval=True), default=0.05,
+        help="significance level for * (default 0.05)",
+    )  # fmt: skip
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.bootstrap_iters < 1:
-        print("xfer compare: --bootstrap-iters must be >= 1", file=sys.stderr)
-        return 2
-    if not 0.0 < args.alpha < 1.0:
-        print("xfer compare: --alpha must be in (0, 1)", file=sys.stderr)
-        return 2
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
     if complaint := out_is_a_file(args.out):
         print(f"xfer compare: {complaint}", file=sys.stderr)
         return 2

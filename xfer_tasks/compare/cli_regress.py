@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from xfer_tasks.compare import stats
+from xfer_tasks.compare.cli_common import finite_float, int_at_least
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,12 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of checking",
     )  # fmt: skip
     parser.add_argument(
-        "--abs-floor", type=float, default=None,
+        "--abs-floor", type=finite_float(0.0), default=None,
         help=f"smallest tolerated drop, in score units (default: the baseline file's, else "
         f"{DEFAULT_ABS_FLOOR})",
     )  # fmt: skip
     parser.add_argument(
-        "--z", type=float, default=None,
+        "--z", type=finite_float(0.0), default=None,
         help=f"tolerance in standard errors of the difference (default: the baseline file's, "
         f"else {DEFAULT_Z})",
     )  # fmt: skip
@@ -53,10 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also append a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)",
     )  # fmt: skip
     parser.add_argument(
-        "--bootstrap-iters", type=int, default=stats.DEFAULT_BOOTSTRAP_ITERS,
+        "--bootstrap-iters", type=int_at_least(1), default=stats.DEFAULT_BOOTSTRAP_ITERS,
         help="resamples for bootstrap stderrs from per-sample files",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=stats.DEFAULT_SEED, help="bootstrap seed")
+    parser.add_argument(
+        "--seed", type=int_at_least(0), default=stats.DEFAULT_SEED, help="bootstrap seed"
+    )
     return parser
 
 
@@ -69,10 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    for name, value in (("--abs-floor", args.abs_floor), ("--z", args.z)):
-        if value is not None and value < 0:
-            print(f"xfer regress: {name} must be >= 0, got {value}", file=sys.stderr)
-            return regress.EXIT_INVALID
     try:
         runs = regress.load_runs(args.results)
         if args.update:

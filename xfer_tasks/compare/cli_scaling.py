@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from xfer_tasks.compare import trend
-from xfer_tasks.compare.cli_common import add_results_arguments, out_is_a_file
+from xfer_tasks.compare.cli_common import add_results_arguments, int_at_least, out_is_a_file
 
 FORMATS = ("terminal", "markdown", "json")
 
@@ -29,21 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="terminal", help="what to print (default: terminal)"
     )
     parser.add_argument(
-        "--permutations", type=int, default=trend.DEFAULT_PERMUTATIONS,
+        "--permutations", type=int_at_least(99), default=trend.DEFAULT_PERMUTATIONS,
         help=f"permutations of the k labels per test (default {trend.DEFAULT_PERMUTATIONS})",
     )  # fmt: skip
     parser.add_argument(
-        "--seed", type=int, default=trend.DEFAULT_SEED,
+        "--seed", type=int_at_least(0), default=trend.DEFAULT_SEED,
         help=f"random seed of the permutations (default {trend.DEFAULT_SEED})",
     )  # fmt: skip
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.permutations < 99:
-        print("xfer scaling: --permutations must be >= 99", file=sys.stderr)
-        return 2
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
     if complaint := out_is_a_file(args.out):
         print(f"xfer scaling: {complaint}", file=sys.stderr)
         return 2

@@ -57,6 +57,30 @@ def is_layer_metric(benchmark: str, metric: str) -> bool:
     return bench is not None and split_layer_metric(metric, bench.metrics)[1] is not None
 
 
+# lm-eval metrics of other suites whose definition bounds them (accuracy and exact match are
+# fractions of documents; Matthews' correlation is in [-1, 1]). Other names (f1, which is
+# 0-100 in lm-eval's squadv2; bleu; perplexity; ...) have no range xfer can rely on.
+_KNOWN_RANGES = {
+    "acc": (0.0, 1.0), "acc_norm": (0.0, 1.0), "acc_mutual_info": (0.0, 1.0),
+    "exact_match": (0.0, 1.0), "em": (0.0, 1.0), "mcc": (-1.0, 1.0),
+}  # fmt: skip
+
+
+def metric_range(benchmark: str, metric: str) -> tuple[float, float] | None:
+    """The closed range ``metric`` must lie in, or None when it has no known bound.
+
+    Every metric of an xfer benchmark (and its per-layer ``<m>_L<i>``) is a fraction in
+    [0, 1] unless the catalog lists it under ``not_fractions``; another suite's metric has a
+    range only when its name is one of lm-eval's bounded metrics (``acc``, ``exact_match``...).
+    """
+    bench = _BY_NAME.get(benchmark)
+    if bench is not None:
+        base, _ = split_layer_metric(metric, bench.metrics)
+        if base in bench.metrics:
+            return None if base in bench.not_fractions else (0.0, 1.0)
+    return _KNOWN_RANGES.get(metric)
+
+
 def headline_metric(benchmark: str, reported: list[str]) -> str | None:
     if benchmark in HEADLINE_METRIC and HEADLINE_METRIC[benchmark] in reported:
         return HEADLINE_METRIC[benchmark]

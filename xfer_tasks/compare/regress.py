@@ -44,8 +44,14 @@ from typing import Any
 
 from xfer_tasks.compare import stats
 from xfer_tasks.compare.comparison import resolve_stderr
-from xfer_tasks.compare.naming import score_metrics, split_task
-from xfer_tasks.compare.results import ResultsError, RunResults, expand_results_paths, load_results
+from xfer_tasks.compare.naming import metric_range, score_metrics, split_task
+from xfer_tasks.compare.results import (
+    ResultsError,
+    RunResults,
+    check_score,
+    expand_results_paths,
+    load_results,
+)
 
 FORMAT = "xfer-regress-baseline"
 FORMAT_VERSION = 1
@@ -181,16 +187,66 @@ def load_baseline(path: str | Path) -> dict[str, Any]:
         )
     if not isinstance(data.get("tasks"), dict):
         raise BaselineError(f"{path}: expected a 'tasks' object")
+    _check_tolerance(data.get("tolerance") or {}, f"{path}: tolerance")
     for task, entry in data["tasks"].items():
         metrics = entry.get("metrics") if isinstance(entry, dict) else None
         if not isinstance(metrics, dict):
             raise BaselineError(f"{path}: tasks.{task} needs a 'metrics' object")
-        for metric, m in metrics.items():
-            if not isinstance(m, dict) or not isinstance(m.get("value"), int | float):
+        for key in ("n_shot", "n"):
+            value = entry.get(key)
+            if value is not None and not (
+                isinstance(value, int) and _is_number(value) and value >= 0
+            ):
                 raise BaselineError(
-                    f"{path}: tasks.{task}.metrics.{metric} needs a numeric 'value'"
+                    f"{path}: tasks.{task}.{key} is {value!r}; expected an integer >= 0 or null"
                 )
+        for metric, m in metrics.items():
+            bounds = metric_range(split_task(task)[0], metric)
+            _check_baseline_metric(m, bounds, f"{path}: tasks.{task}.metrics.{metric}")
+    averages = data.get("averages") or {}
+    if not isinstance(averages, dict):
+        raise BaselineError(f"{path}: 'averages' is not an object")
+    for benchmark, avg in averages.items():
+        metrics = avg.get("metrics") if isinstance(avg, dict) else None
+        if not isinstance(metrics, dict):
+            raise BaselineError(f"{path}: averages.{benchmark} needs a 'metrics' object")
+        for metric, m in metrics.items():
+            _check_baseline_metric(
+                m, metric_range(benchmark, metric), f"{path}: averages.{benchmark}.metrics.{metric}"
+            )
     return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_tolerance(entry: dict[str, Any], where: str) -> None:
+    """``abs_floor`` and ``z`` (file-wide or per metric): absent, null, or finite >= 0 (a NaN
+    tolerance would pass every drop)."""
+    if not isinstance(entry, dict):
+        raise BaselineError(f"{where}: expected an object")
+    for key in ("abs_floor", "z"):
+        value = entry.get(key)
+        if value is not None and not (_is_number(value) and math.isfinite(value) and value >= 0):
+            raise BaselineError(f"{where}.{key} is {value!r}; expected a finite number >= 0")
+
+
+def _check_baseline_metric(m: Any, bounds: tuple[float, float] | None, where: str) -> None:
+    """A baseline metric entry: a possible score and stderr, sane tolerance overrides."""
+    if not isinstance(m, dict) or not _is_number(m.get("value")):
+        raise BaselineError(f"{where} needs a numeric 'value'")
+    stderr = m.get("stderr")
+    if stderr is not None and not _is_number(stderr):
+        raise BaselineError(f"{where}.stderr is {stderr!r}; expected a number or null")
+    try:
+        check_score(float(m["value"]), None if stderr is None else float(stderr), bounds, where)
+    except ResultsError as err:
+        raise BaselineError(str(err)) from None
+    _check_tolerance(m, where)
+    for key in ("track", "higher_is_better"):
+        if key in m and not isinstance(m[key], bool):
+            raise BaselineError(f"{where}.{key} is {m[key]!r}; expected true or false")
 
 
 def load_runs(paths: list[str | Path]) -> dict[str, RunResults]:
@@ -295,11 +351,12 @@ def check_against_baseline(
             new_stderr[(task, metric)] = se
             if m.get("track", True) is False:
                 continue
-            report.checks.append(
+            _add_check(
+                report,
                 _make_check(
                     f"{task} {metric}", m, result.metrics[metric].value, se, baseline,
                     abs_floor, z,
-                )
+                ),
             )  # fmt: skip
     for benchmark, avg in sorted((baseline.get("averages") or {}).items()):
         members = avg.get("tasks") or []
@@ -323,11 +380,23 @@ def check_against_baseline(
                 if any(s is None for s in ses)
                 else math.sqrt(sum(s**2 for s in ses)) / len(members)  # type: ignore[operator]
             )
-            report.checks.append(
-                _make_check(f"{benchmark} AVG {metric}", m, value, se, baseline, abs_floor, z)
+            _add_check(
+                report,
+                _make_check(f"{benchmark} AVG {metric}", m, value, se, baseline, abs_floor, z),
             )
     report.untracked = sorted(set(runs) - set(baseline["tasks"]))
     return report
+
+
+def _add_check(report: RegressReport, check: Check) -> None:
+    """A check with a non-finite number is never judged (a NaN drop is never > tolerance, so it
+    would pass): it makes the comparison invalid. Loading refuses such numbers; this is the
+    last guard."""
+    numbers = (check.base, check.new, check.drop, check.tolerance, check.sigma or 0.0)
+    if all(math.isfinite(x) for x in numbers):
+        report.checks.append(check)
+    else:
+        report.invalid.append(f"{check.name}: a non-finite number ({check.describe()})")
 
 
 # --------------------------------------------------------------------------- writing a baseline
@@ -442,9 +511,15 @@ def write_baseline_atomic(baseline: dict[str, Any], path: str | Path) -> None:
     """Write to a temporary file in the same folder, then rename over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # a NaN or infinity would be written as a bare NaN token, which no check can pass
+        text = json.dumps(baseline, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise BaselineError(
+            f"{path}: not written: the new baseline holds a NaN or infinite number"
+        ) from None
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(json.dumps(baseline, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -11,6 +11,15 @@ corpus-level retrieval metrics), plus ``configs``, ``versions``, ``n-shot``, ``h
 This module turns one such file into a :class:`RunResults`; it also finds the checkpoint's
 ``xfer_manifest.json`` (written by ``xfer train``) from ``model_args``. Bad input raises
 :class:`ResultsError` with a one-line message naming the file and what was expected.
+
+Impossible numbers are refused here, where they are loaded, so that no statistic is computed
+from them (docs/compare.md, "What is refused at load time"): a score or stderr that is NaN or
+infinite; a negative stderr; a score outside its metric's range (every xfer metric is a
+fraction in [0, 1], see :func:`~xfer_tasks.compare.naming.metric_range`) and a stderr above
+half that range (Popoviciu: no estimate of a mean of values in [lo, hi] has a larger standard
+deviation); negative or non-integer document counts, n-shot and ``--limit``; a per-document
+value outside its metric's range in a samples file; a manifest ``k`` that is not the number of
+its intermediate tasks.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from xfer_tasks.compare.naming import metric_range, split_task
 
 MANIFEST_NAME = "xfer_manifest.json"
 _DATE_ID = re.compile(r"_(\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.json$")
@@ -133,12 +144,20 @@ class RunResults:
         records = self.samples(task, reported.filter)
         if not records:
             return None
+        bounds = metric_range(split_task(task, self.groups)[0], metric)
         values: dict[int, float] = {}
         for doc_id, record in records.items():
             if metric not in record:
                 continue  # a metric over a subset (Global-MMLU acc_cs / acc_ca): not this doc
             value = record[metric]
-            if not isinstance(value, float) or not math.isfinite(value):
+            if not isinstance(value, float):
+                return None
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:  # NaN fails too
+                raise ResultsError(
+                    f"{self.samples_path(task)}: task {task} metric {metric}: doc_id {doc_id} "
+                    f"has value {value!r}; expected a number in {_interval(bounds)}"
+                )
+            if not math.isfinite(value):
                 return None
             values[doc_id] = value
         if not values:
@@ -182,13 +201,16 @@ def _read_samples(path: Path, filter_key: str) -> dict[int, dict[str, Any]]:
             names = record.get("metrics")
             if not isinstance(names, list):
                 names = [k for k in record if k not in _SAMPLE_FIELDS]
+            doc_id = record["doc_id"]
+            if isinstance(doc_id, bool) or not isinstance(doc_id, int):
+                raise ResultsError(f"{path}:{line_no}: doc_id is {doc_id!r}; expected an integer")
             kept: dict[str, Any] = {"doc_hash": str(record.get("doc_hash", ""))}
             for name in names:
                 if name in record:
                     value = record[name]
                     is_number = isinstance(value, int | float)  # bool is an int
                     kept[name] = float(value) if is_number else _OPAQUE
-            records[int(record["doc_id"])] = kept
+            records[doc_id] = kept
     return records
 
 
@@ -208,6 +230,43 @@ def _as_float(value: Any, path: Path, where: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ResultsError(f"{path}: {where} is {value!r}; expected a number or 'N/A'")
     return float(value)
+
+
+def _interval(bounds: tuple[float, float]) -> str:
+    return f"[{bounds[0]:g}, {bounds[1]:g}]"
+
+
+def check_score(
+    value: float, stderr: float | None, bounds: tuple[float, float] | None, where: str
+) -> None:
+    """Refuse a score or stderr that cannot be: NaN, infinite, a negative stderr, a score
+    outside ``bounds`` or a stderr above half their width. ``where`` starts the message
+    (``"<file>: task T metric M"``)."""
+    if not math.isfinite(value):
+        raise ResultsError(f"{where}: score is {value!r}; expected a finite number")
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        hint = " (a percentage? xfer's scores are fractions)" if bounds == (0.0, 1.0) else ""
+        raise ResultsError(f"{where}: score {value!r} is outside {_interval(bounds)}{hint}")
+    if stderr is None:
+        return
+    if not math.isfinite(stderr) or stderr < 0:
+        raise ResultsError(
+            f"{where}: stderr is {stderr!r}; expected a finite number >= 0 (or 'N/A')"
+        )
+    if bounds is not None and stderr > (bounds[1] - bounds[0]) / 2:
+        raise ResultsError(
+            f"{where}: stderr {stderr!r} is above {(bounds[1] - bounds[0]) / 2:g}, the largest "
+            f"possible for a score in {_interval(bounds)}"
+        )
+
+
+def _count(value: Any, path: Path, where: str) -> int | None:
+    """A document count or n-shot: None or an integer >= 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ResultsError(f"{path}: {where} is {value!r}; expected an integer >= 0")
+    return value
 
 
 def find_manifest(model_args: dict[str, str], results_path: Path) -> Path | None:
@@ -235,6 +294,13 @@ def read_manifest(path: Path) -> dict[str, Any]:
     ):
         raise ResultsError(
             f"{path}: expected an xfer manifest with an 'intermediate_tasks' (or 'tasks') list"
+        )
+    k = data.get("k")
+    n_tasks = len(manifest_tasks(data))
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k != n_tasks):
+        raise ResultsError(
+            f"{path}: k is {k!r} but the manifest lists {n_tasks} intermediate task(s); "
+            "expected k to be their number"
         )
     return data
 
@@ -267,6 +333,8 @@ def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
     groups = {str(g): list(children) for g, children in (data.get("group_subtasks") or {}).items()}
     config = data.get("config") or {}
     limit = _as_float(config.get("limit"), path, "config.limit")
+    if limit is not None and not (math.isfinite(limit) and limit >= 0):
+        raise ResultsError(f"{path}: config.limit is {limit!r}; expected a number >= 0 or null")
     n_shot = data.get("n-shot") or {}
     versions = data.get("versions") or {}
     n_samples = data.get("n-samples") or {}
@@ -296,15 +364,19 @@ def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
             )
             if metric in metrics:  # several filters: keep the first, as lm-eval's table does
                 continue
+            bounds = metric_range(split_task(name, groups)[0], metric)
+            check_score(number, stderr, bounds, f"{path}: task {name} metric {metric}")
             metrics[metric] = MetricResult(number, stderr, filter_key)
         counts = n_samples.get(name) or {}
+        if not isinstance(counts, dict):
+            raise ResultsError(f"{path}: n-samples.{name} is not an object")
         tasks[name] = TaskResult(
             name=name,
             metrics=metrics,
-            num_fewshot=n_shot.get(name),
+            num_fewshot=_count(n_shot.get(name), path, f"n-shot.{name}"),
             version=versions.get(name),
-            n=counts.get("effective"),
-            n_original=counts.get("original"),
+            n=_count(counts.get("effective"), path, f"n-samples.{name}.effective"),
+            n_original=_count(counts.get("original"), path, f"n-samples.{name}.original"),
             higher_is_better=dict(higher.get(name) or {}),
             embed_layer_used=_layer_used(configs.get(name)),
         )

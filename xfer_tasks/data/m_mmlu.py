@@ -24,6 +24,7 @@ from xfer_tasks.data._source import (
     missing_local_file,
 )
 from xfer_tasks.data.mmlu_common import make_record, no_header, task_data_with_dev
+from xfer_tasks.data.text_files import read_text
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "m_mmlu (Okapi, machine-translated)"
@@ -54,7 +55,7 @@ def _record(item: Any, where: str) -> dict[str, Any]:
 def read_okapi_json(path: Path) -> list[dict[str, Any]]:
     """One ``<lang>_<split>.json`` of the Okapi release."""
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
+        items = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(items, list):

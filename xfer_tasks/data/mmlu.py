@@ -26,6 +26,7 @@ from xfer_tasks.data._source import (
     missing_local_file,
 )
 from xfer_tasks.data.mmlu_common import make_record, mmlu_header, task_data_with_dev
+from xfer_tasks.data.text_files import open_text
 from xfer_tasks.metadata import MetadataError, check_metadata
 
 DATASET = "MMLU"
@@ -57,7 +58,7 @@ SUBJECTS = tuple(
 def read_hendrycks_csv(path: Path, subject: str) -> list[dict[str, Any]]:
     """One ``<subject>_<split>.csv`` of the hendrycks release."""
     records = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         for line_no, fields in enumerate(csv.reader(handle), start=1):
             where = f"{path}:{line_no}"
             if len(fields) != 6:

@@ -27,6 +27,7 @@ from xfer_tasks.catalog import MMMLU
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import first_existing, load_hub_split, local_folder, missing_local_file
 from xfer_tasks.data.mmlu_common import HEADER, make_record, task_splits
+from xfer_tasks.data.text_files import open_text
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "MMMLU"
@@ -76,7 +77,7 @@ def local_candidates(folder: Path, locale: str) -> list[Path]:
 
 def read_openai_csv(path: Path) -> list[dict[str, Any]]:
     """One ``mmlu_<LL-CC>.csv`` of the openai release."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
         if missing:

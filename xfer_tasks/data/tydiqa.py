@@ -35,6 +35,7 @@ from xfer_tasks.data._source import (
     to_dataset_dict,
 )
 from xfer_tasks.data.squad_format import iter_squad_questions
+from xfer_tasks.data.text_files import read_text
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "TyDiQA-GoldP"
@@ -56,7 +57,7 @@ def _language_prefix(lang: str) -> str:
 def read_squad_json(path: Path, id_prefix: str | None = None) -> list[dict[str, Any]]:
     """Questions of a SQuAD v1.1-format file (``data[].paragraphs[].qas[]``)."""
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}: not valid JSON ({exc})") from exc
     records = []

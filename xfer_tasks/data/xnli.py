@@ -39,6 +39,7 @@ from xfer_tasks.data._source import (
     optional_split,
     to_dataset_dict,
 )
+from xfer_tasks.data.text_files import open_text
 from xfer_tasks.metadata import check_metadata
 
 DATASET = "XNLI"
@@ -63,7 +64,7 @@ def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
     """XTREME's ``{dev,test}-<lang>.tsv``: premise, hypothesis, label; no header; csv-quoted."""
     is_test = path.name.startswith("test-")
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         for line_no, fields in enumerate(csv.reader(handle, delimiter="\t"), start=1):
             where = f"{path}:{line_no}"
             last_is_label = bool(fields) and fields[-1].strip().lower() in _LABEL_IDS
@@ -99,7 +100,7 @@ def read_xtreme_tsv(path: Path) -> list[dict[str, Any]]:
 
 def _header_rows(path: Path, needed: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of an unquoted tab-separated file whose header has ``needed``."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = [name for name in needed if name not in (reader.fieldnames or [])]
         if missing:

@@ -36,7 +36,7 @@ import numpy as np
 
 from xfer_tasks.harness.layers import Resolved, check_layer, is_decoder_only, resolve
 from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
-from xfer_tasks.harness.vectors import Embedding, LayerStore
+from xfer_tasks.harness.vectors import Embedding, LayerStore, check_spill_dir
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +336,16 @@ def n_hidden_states(backbone: Any) -> int:
     )
 
 
+def _hidden_size(backbone: Any) -> int | None:
+    """The width of the hidden states from the config (None when it does not say)."""
+    config = getattr(backbone, "config", None)
+    for name in ("hidden_size", "d_model", "n_embd"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 def resolve_for(lm: Any, spec: EmbedSpec) -> Resolved:
     """:func:`xfer_tasks.harness.layers.resolve` for HFLM ``lm``'s model and tokenizer."""
     backbone = backbone_of(lm.model)
@@ -393,6 +403,8 @@ def embed_texts(
         for ids in _tokenize(tokenizer, texts, max_length)
     ]
     token_ids = [list(ids) for ids in row_of_ids]
+    if read_all:  # a read-only or full spill folder fails now, not after the forward passes
+        check_spill_dir(len(token_ids), resolved.n_states, _hidden_size(backbone))
     order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
     result: np.ndarray | None = None
     store: LayerStore | None = None
@@ -433,7 +445,10 @@ def embed_texts(
                     pool(h, mask, resolved.pooling, mean_mask).cpu().numpy() for h in hidden
                 ]
                 if store is None:
-                    store = LayerStore(len(per_layer), per_layer[0].shape[1], call_id=call_id)
+                    store = LayerStore(
+                        len(per_layer), per_layer[0].shape[1], call_id=call_id,
+                        expected_rows=len(token_ids),
+                    )  # fmt: skip
                 store_row[rows] = np.asarray(store.append(per_layer))
                 pooled = per_layer[resolved.layer]
             else:

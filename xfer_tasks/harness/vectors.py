@@ -12,11 +12,17 @@ sentence (the headline layer, as a single-layer run does); the store holds
 ``sentences x hidden states x dim x 4`` bytes on disk; scoring reads one layer at a time
 (``sentences x dim x 4`` bytes in RAM, plus one memory-mapped window of
 ``READ_CHUNK_ROWS`` rows while it gathers).
+
+The spill folder is checked before the model runs (:func:`check_spill_dir`: it can be
+created and written, and has room for the store when its size is known), and a full disk
+while writing is one :class:`SpillDirError` naming ``XFER_EMBED_SPILL_DIR``, the folder and
+the bytes the store needs, not an ``OSError`` traceback after hours of inference.
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
 import logging
 import mmap
 import os
@@ -29,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.errors import XferError
+
 log = logging.getLogger(__name__)
 
 SPILL_DIR_ENV = "XFER_EMBED_SPILL_DIR"
@@ -36,6 +44,65 @@ READ_CHUNK_ROWS = 16384  # rows per memory-mapped window in LayerStore.read
 GATHER_ROWS = 2048  # rows copied out of a window at a time (bounds the temporary copy)
 _ADOPTED: set[str] = set()  # store folders this process deletes at exit (handed over by a rank)
 _WARNED_TMPFS: set[str] = set()
+
+
+class SpillDirError(XferError):
+    """The spill folder of the per-layer vectors cannot be used: not writable, or full."""
+
+
+def _spill_base(directory: str | Path | None = None) -> tuple[Path, str]:
+    """The folder layer stores go under, and how a message names it."""
+    env = os.environ.get(SPILL_DIR_ENV) or None
+    if directory is not None:
+        return Path(directory), f"spill folder {directory}"
+    if env is not None:
+        return Path(env), f"{SPILL_DIR_ENV}={env}"
+    base = tempfile.gettempdir()
+    return Path(base), f"{SPILL_DIR_ENV} (unset: the system temp folder {base})"
+
+
+def _gib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:.2f} GiB"
+
+
+def store_bytes(rows: int, n_states: int, dim: int) -> int:
+    """Disk bytes of a store: rows x hidden states x dim x 4 (float32)."""
+    return int(rows) * int(n_states) * int(dim) * 4
+
+
+def _needs(rows: int, n_states: int, dim: int) -> str:
+    return (
+        f"{_gib(store_bytes(rows, n_states, dim))} ({rows} sentences x {n_states} hidden states "
+        f"x {dim} dims x 4 bytes)"
+    )
+
+
+def check_spill_dir(
+    rows: int | None = None,
+    n_states: int | None = None,
+    dim: int | None = None,
+    directory: str | Path | None = None,
+) -> Path:
+    """The spill folder, after checking, before any inference, that a folder can be made in it
+    and, when ``rows``, ``n_states`` and ``dim`` are known, that its disk has room for the
+    store. A read-only, missing-and-uncreatable or full folder is one :class:`SpillDirError`."""
+    base, named = _spill_base(directory)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix="xfer-probe-", dir=base))
+    except OSError as err:
+        raise SpillDirError(
+            f"{named}: cannot write the per-layer vectors of embed_layer all/dev there "
+            f"({err.strerror or err}); set {SPILL_DIR_ENV} to a writable folder on a disk"
+        ) from None
+    if rows and n_states and dim:
+        free = shutil.disk_usage(base).free
+        if free < store_bytes(rows, n_states, dim):
+            raise SpillDirError(
+                f"{named}: {_gib(free)} free, but the per-layer vectors of embed_layer all/dev "
+                f"need {_needs(rows, n_states, dim)}; set {SPILL_DIR_ENV} to a folder with room"
+            )
+    return base
 
 
 class LayerStore:
@@ -48,21 +115,47 @@ class LayerStore:
     store pickled on a rank > 0 hands its folder over, and rank 0 deletes it when it exits."""
 
     def __init__(
-        self, n_states: int, dim: int, directory: str | Path | None = None, call_id: str = ""
+        self,
+        n_states: int,
+        dim: int,
+        directory: str | Path | None = None,
+        call_id: str = "",
+        expected_rows: int | None = None,
     ) -> None:
-        base = directory or os.environ.get(SPILL_DIR_ENV) or None
-        if base is not None:
-            Path(base).mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix="xfer-layers-", dir=base))
+        base = check_spill_dir(expected_rows, n_states, dim, directory)
+        self._named = _spill_base(directory)[1]
+        self.expected_rows = expected_rows  # for the message when the disk fills up
+        try:
+            self.path = Path(tempfile.mkdtemp(prefix="xfer-layers-", dir=base))
+        except OSError as err:
+            raise self._spill_error(err) from None
         _warn_if_in_memory(self.path.parent)
         self._creator_pid = os.getpid()
         self.n_states, self.dim, self.n_rows = int(n_states), int(dim), 0
         self.call_id = call_id  # the xfer_embed call (lm-eval run) that wrote it
-        self._writers: list[Any] | None = [
-            open(self._file(i), "wb")
-            for i in range(self.n_states)  # noqa: SIM115
-        ]
+        self._writers: list[Any] | None = []
         self._finalizer = weakref.finalize(self, _remove, self.path, self._writers)
+        try:
+            for i in range(self.n_states):
+                self._writers.append(open(self._file(i), "wb"))  # noqa: SIM115
+        except OSError as err:
+            raise self._spill_error(err) from None
+
+    def _spill_error(self, err: OSError) -> Exception:
+        """One line naming the spill folder for a disk error while writing; others unchanged."""
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            return err
+        rows = max(self.expected_rows or 0, getattr(self, "n_rows", 0))
+        need = (
+            f"; the store needs {_needs(rows, self.n_states, self.dim)}"
+            if rows and hasattr(self, "n_states")
+            else ""
+        )
+        return SpillDirError(
+            f"{self._named}: writing the per-layer vectors of embed_layer all/dev to "
+            f"{getattr(self, 'path', '?')} failed ({err.strerror or err}){need}; set "
+            f"{SPILL_DIR_ENV} to a writable folder with room"
+        )
 
     def _file(self, layer: int) -> Path:
         return self.path / f"layer{layer:03d}.f32"
@@ -78,7 +171,10 @@ class LayerStore:
             values = np.ascontiguousarray(values, dtype=np.float32)
             if values.shape != (count, self.dim):
                 raise ValueError(f"expected ({count}, {self.dim}) vectors, got {values.shape}")
-            writer.write(values.tobytes())
+            try:
+                writer.write(values.tobytes())
+            except OSError as err:
+                raise self._spill_error(err) from None
         rows = range(self.n_rows, self.n_rows + count)
         self.n_rows += count
         return rows
@@ -86,16 +182,22 @@ class LayerStore:
     def close(self) -> None:
         """Finish writing (flushes the files); reading works before and after."""
         if self._writers is not None:
-            for writer in self._writers:
-                writer.close()
-            self._writers = None
+            writers, self._writers = self._writers, None
+            try:
+                for writer in writers:
+                    writer.close()  # flushes the last buffered rows
+            except OSError as err:
+                raise self._spill_error(err) from None
 
     def read(self, layer: int, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Hidden state ``layer``'s vectors of ``rows`` as a float32 (len(rows), dim) array."""
         if not 0 <= layer < self.n_states:
             raise IndexError(f"layer {layer} not in 0..{self.n_states - 1}")
         if self._writers is not None:
-            self._writers[layer].flush()
+            try:
+                self._writers[layer].flush()
+            except OSError as err:
+                raise self._spill_error(err) from None
         rows = np.asarray(rows)
         if rows.size and not np.issubdtype(rows.dtype, np.integer):
             raise TypeError(f"rows must be integer indexes, got dtype {rows.dtype}")
