@@ -6,29 +6,52 @@ the same test set are compared, so the items' difficulty is common to every run 
 the inference is about the expected score over training randomness on that test set (the
 per-item standard error of one run is what ``xfer compare``'s table shows).
 
-Model: ``y_r = a + b x_r + e_r``, e_r independent with a common variance (training noise plus
-the run's own item-level noise), x_r = k_r (slope per added task) or log2(1 + k_r) (slope per
-doubling of the task count).
+Model: ``y_r = a + b x_r + e_r``, e_r independent, with a variance that may differ between k
+(training noise often grows with the number of tasks; the base model at k = 0 has none), x_r =
+k_r (slope per added task) or log2(1 + k_r) (slope per doubling of the task count).
 
-``slope``, ``slope_ci``  ordinary least squares; 95% CI = b +- t_{n-2, 0.975} * s / sqrt(Sxx),
-                         s^2 = RSS / (n - 2): the textbook interval (e.g. Weisberg, *Applied
-                         Linear Regression*, 4th ed., sec. 2.6), exact under normal errors.
+``slope``, ``slope_ci``  ordinary least squares; 95% CI = b +- t_df * se_HC2, with the HC2
+                         standard error sqrt(sum_r c_r^2 e_r^2 / (1 - h_r)), c_r = (x_r -
+                         mean x) / Sxx, h_r the leverage (MacKinnon & White 1985), and the
+                         Bell & McCaffrey (2002) degrees of freedom, as Imbens & Kolesar
+                         (2016, REStat 98:701) recommend for small samples: right whether or not
+                         the variance is equal over k. ``stderr_classical`` is the textbook
+                         s / sqrt(Sxx) (Weisberg, *Applied Linear Regression*, sec. 2.6), kept
+                         for reference; it is used only when a run has leverage 1 (HC2 is
+                         then undefined).
 ``p_value``              permutation test of the k labels over runs (Manly, *Randomization,
-                         Bootstrap and Monte Carlo Methods in Biology*, 3rd ed., ch. 8): the
-                         null "k has no effect" makes runs exchangeable, so the slope of the
-                         observed scores is compared with the slopes after shuffling k over
-                         runs; two-sided, p = (1 + #{|b*| >= |b|}) / (1 + B) (Davison &
-                         Hinkley 1997, ch. 4). It needs no normality; its unit is the run.
+                         Bootstrap and Monte Carlo Methods in Biology*, 3rd ed., ch. 8) of the
+                         slope's HC2 t statistic: studentized, it is exact when runs are
+                         exchangeable under "k has no effect" and stays valid when only the
+                         mean is equal and the variance differs (DiCiccio & Romano 2017, JASA
+                         112:1211); two-sided, p = (1 + #{|t*| >= |t|}) / (1 + B) (Davison &
+                         Hinkley 1997, ch. 4). Its unit is the run.
 ``means``, ``ci``        per k: the mean over that k's runs; 95% CI = mean +- t_{df} *
                          s_pooled / sqrt(n_k), s_pooled the within-k standard deviation pooled
                          over all k (one-way ANOVA error term, df = n - #k). With one run per k
                          (one seed) there is no within-k spread: the residual scatter around
                          the linear trend is used instead (df = n - 2), which assumes linearity.
+``versus_k0``            which k beats k = 0, with the choice of the best k accounted for:
+                         every k > 0 against k = 0 at once, t_k = (mean_k - mean_0) / sqrt(
+                         v_k / n_k + v_0 / n_0) with each k's own variance (Welch; the pooled
+                         within-k variance for a k with one run), simultaneous 95% intervals
+                         diff_k +- c se_k and single-step adjusted p-values from the permutation
+                         distribution of max_k |t_k| (Dunnett 1955's many-to-one comparisons,
+                         resampled as Westfall & Young 1993, ch. 2). The best k is claimed to
+                         beat k = 0 only when its adjusted p < 0.05: at most 5% of no-effect
+                         studies make the claim.
 ``best_k``, ``p_best_beats_k0``  the k with the highest mean, and the posterior probability
-                         (flat prior, normal model with the pooled variance: the means are
-                         independent mean_k + s * Z_k / sqrt(n_k), with s^2 drawn from its
-                         scaled-inverse-chi^2 posterior; Gelman et al., *Bayesian Data
-                         Analysis*, 3rd ed., sec. 3.2) that its true mean exceeds k = 0's.
+                         (flat prior, pooled normal model; Gelman et al., *Bayesian Data
+                         Analysis*, 3rd ed., sec. 3.2) that its true mean exceeds k = 0's. NOT
+                         adjusted for picking the best k (a winner's curse: near 0.8 with no
+                         effect at all); kept for the scaling.json contract, never printed.
+``language_spread``      the language x k interaction: y_rl = run_r + a_l + b_l k_r + e_rl,
+                         the classical two-way F test of equal b_l, the method-of-moments SD of
+                         the true per-language slopes and its CI by inverting the noncentral F
+                         (these languages), and the mean slope's standard error for languages
+                         in general (random language slopes).
+``task_effects``         each task's own contribution when runs add tasks in different orders:
+                         least squares on one 0/1 indicator per task, HC2 + Bell-McCaffrey.
 
 How well these hold up when the truth is known (planted slope, no-effect benchmark; item and
 seed noise of stated sizes) is measured by ``benchmarks/bench_scaling_calibration.py``; its
