@@ -508,11 +508,13 @@ def _task_order(
         analysis.shared_order = list(longest.tasks or [])
         return  # the answer says what this means (order_line)
     analysis.order_design = "varies"
-    orders = {tuple(r.order) for r in trained if r.order}
+    orders = {tuple(r.order) for r in trained if r.order and len(r.order) > r.k}
+    what = f"{len(orders)} different task orders" if len(orders) > 1 else (
+        "runs of the same k trained on different tasks"
+    )
     analysis.notes.append(
-        f"{max(len(orders), 2)} different task orders: the trend averages over them (which "
-        "tasks come first is part of the run-to-run spread); task_effects gives each task's "
-        "own contribution"
+        f"{what}: the trend averages over them (which tasks come first is part of the "
+        "run-to-run spread); task_effects gives each task's own contribution"
     )
     sets = [r.tasks or [] for r in distinct]
     targets = [(t.benchmark, t.metric, t) for t in analysis.headline()]
