@@ -20,9 +20,10 @@ def test_demo_end_to_end_then_resumes(tmp_path, capsys):
     assert dict(os.environ) == environment  # the demo's offline variables etc. do not leak
     printed = capsys.readouterr().out
     assert "SMOKE-SCALE" in printed and "xfer study --config" in printed
-    # the scaling answer leads, and at smoke scale it claims no effect
+    # the scaling answer leads, and at smoke scale it says the test sets are too small (an
+    # interval that excludes 0 is still reported as a pilot result, never denied: issue 17)
     assert "points per added task" in printed
-    assert "no effect of the number of intermediate tasks is detectable at this size" in printed
+    assert "the test sets are too small for the effects intermediate training is expected" in printed
 
     for sweep, benchmarks in (("causal-lm", {"xfer_xnli", "xfer_tydiqa"}),
                               ("encoder", {"xfer_tatoeba", "xfer_bucc"})):  # fmt: skip

@@ -52,13 +52,15 @@ def test_scaling_analysis_from_multi_seed_manifests(tmp_path):
     trends = {t.languages: t for t in analysis.trends if t.benchmark == "xfer_xnli"}
     assert set(trends) == {"all", "Germanic", "Romance", "Sino-Tibetan"}
     germanic = trends["Germanic"]
-    assert germanic.k_values == [0, 1, 3] and germanic.runs_per_k == [2, 2, 3]
+    # k = 0 is the untrained base model: its two evaluations merge into one run (their mean)
+    assert germanic.k_values == [0, 1, 3] and germanic.runs_per_k == [1, 2, 3]
+    assert germanic.means[0] == pytest.approx((10 + 12) / 2 / N_DOCS)
     assert germanic.means[2] == pytest.approx(statistics.fmean([16, 18, 17]) / N_DOCS)
     everything = trends["all"]
     seed_means = [(13 + 14 + 8) / 60, (15 + 13 + 9) / 60]
     assert everything.means[1] == pytest.approx(statistics.fmean(seed_means))
     assert everything.language_codes == ["de", "fr", "zh"]
-    assert everything.n_runs == 7 and everything.n_seeds == 3
+    assert everything.n_runs == 6 and everything.n_seeds == 3
 
 
 def test_html_report_leads_with_the_answer_and_has_all_plots(tmp_path):

@@ -51,7 +51,9 @@ def test_cli_writes_the_contract_and_leads_with_one_sentence_per_benchmark(tmp_p
     out = tmp_path / "scaling"
     assert xfer_main(["scaling", str(results), "--out", str(out), "--permutations", "999"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("xfer_mmmlu acc: ") and SENTENCE.match(printed[2]), printed[:3]
+    # 100 items x 2-3 languages x 7 runs cannot show 0.6-point slopes: smoke scale, said first
+    assert printed[0].startswith("SMOKE SCALE (xfer_mmmlu: 100 items per language x 2 languages")
+    assert printed[1].startswith("xfer_mmmlu acc: ") and SENTENCE.match(printed[3]), printed[:4]
     data = json.loads((out / "scaling.json").read_text())
     assert {"runs", "trends", "transfer_gap", "xtreme_score"} <= set(data)
     assert len(data["runs"]) == 8 and {r["label"] for r in data["runs"]} >= {"k00-seed0"}
@@ -167,17 +169,34 @@ def test_out_onto_a_file_is_one_line_before_any_output(tmp_path, capsys):
     assert captured.out == "" and captured.err.count("\n") == 1 and "is a file" in captured.err
 
 
-def test_smoke_scale_states_no_conclusion_even_for_a_strong_slope(tmp_path, capsys):
-    # 40 items per language and a planted slope of 5 points per task: p is tiny, but the study
-    # is smoke scale (under 100 items per language), so no effect is claimed
+def test_smoke_scale_reports_a_large_planted_effect_as_a_pilot_result(tmp_path, capsys):
+    # 40 items per language and a planted slope of 5 points per task: the study is smoke scale
+    # (item noise hides 0.6-point slopes) but the CI excludes 0, so the effect is not denied
     design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.05, items=40),),
                          k_values=(0, 1, 2, 3), seeds=2, difficulty=(0.1, 0.2))  # fmt: skip
     assert xfer_main(["scaling", str(_write_study(tmp_path, design)), "--permutations", "999"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("SMOKE SCALE (as few as 40 items per language")
-    assert "no effect of the number of intermediate tasks is detectable" in lines[0]
-    assert lines[2].startswith("  smoke scale: no effect is detectable at this size")
-    assert "rises" not in "\n".join(lines)
+    assert lines[0].startswith("SMOKE SCALE (xfer_xnli: 40 items per language x 5 languages x 7 runs")
+    assert "no effect" not in lines[0]
+    assert lines[2].startswith("  pilot scale: the score rises with more tasks (the 95% CI excludes 0)")
+
+
+def test_smoke_scale_without_an_effect_says_nothing_is_detectable(tmp_path, capsys):
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=40),),
+                         k_values=(0, 1, 2, 3), seeds=2)  # fmt: skip
+    assert xfer_main(["scaling", str(_write_study(tmp_path, design)), "--permutations", "999"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("SMOKE SCALE") and "rises" not in "\n".join(lines)
+    assert lines[2].startswith("  smoke scale: nothing is detectable at this size (the 95% CI is ±")
+
+
+def test_a_large_study_is_not_smoke_scale_the_rule_counts_items_languages_and_runs():
+    runs = [scaling.StudyRun(f"r{k}-{s}", k, s, None, "", None, items={"xfer_xnli": 200})
+            for k in range(10) for s in range(3)]  # fmt: skip
+    # 200 items x 15 languages x 30 runs: item noise hides only slopes under ~0.2 points
+    assert scaling._smoke_reason("xfer_xnli", [f"l{i}" for i in range(15)], runs, None) is None
+    reason = scaling._smoke_reason("xfer_xnli", ["de"], runs[:6], None)
+    assert reason.startswith("xfer_xnli: 200 items per language x 1 languages x 6 runs")
 
 
 def test_limit_makes_a_study_smoke_scale(tmp_path):

@@ -12,31 +12,69 @@ from scipy import stats as sps
 from xfer_tasks.compare import trend
 
 
-def test_ols_slope_and_ci_equal_scipy_linregress():
+def test_ols_slope_equals_scipy_and_its_ci_is_the_hc2_sandwich():
     rng = np.random.default_rng(0)
     k = np.repeat(np.arange(6), 3)
-    y = 0.5 + 0.01 * k + rng.normal(0, 0.02, k.size)
+    y = 0.5 + 0.01 * k + rng.normal(0, 0.02, k.size) * (1 + k)
     fit = trend.ols_slope(k, y, permutations=99)
     ref = sps.linregress(k, y)
-    t = sps.t.ppf(0.975, k.size - 2)
     assert fit.slope == pytest.approx(ref.slope)
     assert fit.intercept == pytest.approx(ref.intercept)
-    assert fit.stderr == pytest.approx(ref.stderr)
-    assert (fit.ci_low, fit.ci_high) == pytest.approx((ref.slope - t * ref.stderr, ref.slope + t * ref.stderr))
-    assert fit.p_value_t == pytest.approx(ref.pvalue)
-    assert fit.df == k.size - 2
+    assert fit.stderr_classical == pytest.approx(ref.stderr)
+    # HC2 by the matrix sandwich (X'X)^-1 X' diag(e^2 / (1 - h)) X (X'X)^-1
+    x = np.column_stack([np.ones(k.size), k])
+    bread = np.linalg.inv(x.T @ x)
+    e = y - x @ (bread @ x.T @ y)
+    h = np.einsum("ij,jk,ik->i", x, bread, x)
+    hc2 = bread @ x.T @ np.diag(e**2 / (1 - h)) @ x @ bread
+    assert fit.stderr == pytest.approx(np.sqrt(hc2[1, 1]))
+    t = sps.t.ppf(0.975, fit.df)
+    assert (fit.ci_low, fit.ci_high) == pytest.approx((fit.slope - t * fit.stderr, fit.slope + t * fit.stderr))
+    assert fit.p_value_t == pytest.approx(2 * sps.t.sf(abs(fit.slope) / fit.stderr, fit.df))
+    assert 2 < fit.df < k.size - 2 and fit.stderr_method == trend.ROBUST
 
 
-def test_permutation_p_value_matches_exact_enumeration():
-    k = np.array([0, 1, 2, 3, 4, 5, 6])
+def test_bell_mccaffrey_df_of_two_groups_is_welchs_df_with_equal_variances():
+    """x in {0, 1}: HC2 is Welch's variance and the BM df is Welch-Satterthwaite's with equal
+    variances plugged in, (1/n0 + 1/n1)^2 / (1/(n0^2 (n0-1)) + 1/(n1^2 (n1-1)))."""
+    n0, n1 = 3, 7
+    x = np.array([0] * n0 + [1] * n1, dtype=float)
+    y = np.array([0.1, 0.4, 0.2, 0.5, 0.9, 0.6, 0.8, 0.7, 0.75, 0.65])
+    fit = trend.ols_slope(x, y, permutations=0)
+    welch = math.sqrt(np.var(y[:n0], ddof=1) / n0 + np.var(y[n0:], ddof=1) / n1)
+    df = (1 / n0 + 1 / n1) ** 2 / (1 / (n0**2 * (n0 - 1)) + 1 / (n1**2 * (n1 - 1)))
+    assert fit.stderr == pytest.approx(welch) and fit.df == pytest.approx(df)
+
+
+def test_a_run_alone_with_leverage_one_falls_back_to_the_classical_interval():
+    fit = trend.ols_slope([0, 1, 1], [0.4, 0.5, 0.56], permutations=99)
+    ref = sps.linregress([0, 1, 1], [0.4, 0.5, 0.56])
+    assert fit.stderr_method == trend.CLASSICAL and fit.stderr == pytest.approx(ref.stderr)
+    assert fit.df == 1
+
+
+def _hc2_t(x: np.ndarray, y: np.ndarray) -> float:
+    xc = x - x.mean()
+    sxx = xc @ xc
+    b = xc @ (y - y.mean()) / sxx
+    e = y - y.mean() - b * xc
+    h = 1 / x.size + xc**2 / sxx
+    return b / math.sqrt(np.sum(xc**2 * e**2 / (1 - h)) / sxx**2)
+
+
+def test_studentized_permutation_p_value_matches_exact_enumeration():
+    k = np.array([0, 1, 2, 3, 4, 5, 6], dtype=float)
     y = np.array([0.50, 0.52, 0.49, 0.55, 0.53, 0.58, 0.56])
-    xc, yc = k - k.mean(), y - y.mean()
-    observed = abs(xc @ yc)
-    perms = list(itertools.permutations(xc))
-    exact = np.mean([abs(np.dot(p, yc)) >= observed - 1e-12 for p in perms])
+    observed = abs(_hc2_t(k, y))
+    perms = list(itertools.permutations(k))
+    exact = np.mean([abs(_hc2_t(np.array(p), y)) >= observed - 1e-12 for p in perms])
     fit = trend.ols_slope(k, y, permutations=20000, seed=3)
     # Monte Carlo error of p at B = 20000 is below 0.004 here
     assert fit.p_value == pytest.approx(exact, abs=0.01)
+    xc, yc = k - k.mean(), y - y.mean()
+    raw = np.mean([abs(np.dot(np.array(p) - k.mean(), yc)) >= abs(xc @ yc) - 1e-12 for p in perms])
+    unstudentized = trend.permutation_p_value(xc, yc, float(xc @ yc), 20000, 3)
+    assert unstudentized == pytest.approx(raw, abs=0.01)
 
 
 def test_no_interval_with_two_runs_and_errors_without_two_k():

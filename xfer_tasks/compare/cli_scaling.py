@@ -21,8 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xfer scaling",
         description="How each benchmark's score changes with the number of intermediate tasks k: "
-        "slope per added task and per doubling with 95%% CIs over training runs, permutation "
-        "p-values, best k, the cross-lingual transfer gap, XTREME's score per run.",
+        "slope per added task and per doubling with heteroscedasticity-robust 95%% CIs over "
+        "training runs, studentized permutation p-values, which k beats k = 0 (every k compared "
+        "at once), how much languages disagree, each task's contribution when orders vary, the "
+        "cross-lingual transfer gap, XTREME's score per run.",
     )
     add_results_arguments(parser, "also write summary.md, scaling.json and the two figures to DIR")
     parser.add_argument(

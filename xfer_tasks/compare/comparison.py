@@ -18,7 +18,8 @@ per-document values of ``--log_samples`` when the score is their mean) -> ``bino
 paired bootstrap when both runs logged numeric per-document values for the same documents
 (same doc ids and doc hashes), else the normal approximation on the two standard errors.
 Binary per-document metrics (acc, exact_match) with paired samples also get an exact McNemar
-test and the flip counts (right -> wrong, wrong -> right).
+test and the flip counts (right -> wrong, wrong -> right); its p-values form their own
+Benjamini-Hochberg family (``mcnemar_q``).
 
 Multiplicity: each delta also gets a Benjamini-Hochberg q-value over a stated family
 (:data:`FAMILIES`): every per-language delta of a score metric of every run against the
@@ -73,10 +74,13 @@ _MEAN_OF = "combined: "
 
 PER_LANGUAGE_FAMILY = "per-language"
 AVERAGE_FAMILY = "averages"
+MCNEMAR_FAMILY = "mcnemar"
 FAMILIES = {
     PER_LANGUAGE_FAMILY: "every per-language delta of a score metric (all runs vs the baseline, "
     "all benchmarks in this comparison)",
     AVERAGE_FAMILY: "every average-row delta (benchmark averages and the XTREME score)",
+    MCNEMAR_FAMILY: "every McNemar test of a score metric (all runs vs the baseline, all "
+    "benchmarks in this comparison): mcnemar_q",
 }
 
 
@@ -91,6 +95,7 @@ class Cell:
     test: stats.DeltaTest | None = None  # None for the baseline itself
     q_value: float | None = None  # Benjamini-Hochberg over the row's family (FAMILIES)
     mcnemar: stats.McNemar | None = None  # binary per-document metrics with paired samples
+    mcnemar_q: float | None = None  # Benjamini-Hochberg over every McNemar p (MCNEMAR_FAMILY)
     incomparable: str | None = None  # why this cell cannot be compared with the baseline
 
     def starred(self, alpha: float) -> bool:
@@ -171,6 +176,7 @@ class Comparison:
                         "significant": None if test is None else cell.starred(self.alpha),
                         "test": None if test is None else test.method,
                         "mcnemar_p": None if cell.mcnemar is None else cell.mcnemar.p_value,
+                        "mcnemar_q": cell.mcnemar_q,
                         "right_to_wrong": (
                             None if cell.mcnemar is None else cell.mcnemar.right_to_wrong
                         ),
@@ -478,6 +484,7 @@ def _mean_row(
 def _add_q_values(rows: list[Row]) -> None:
     """Benjamini-Hochberg q-values over each family of :data:`FAMILIES`."""
     families: dict[str, list[Cell]] = defaultdict(list)
+    mcnemar: list[Cell] = []
     for row in rows:
         if not row.is_average and row.metric not in score_metrics(row.benchmark, [row.metric]):
             continue  # diagnostics (BUCC threshold, precision, recall) are not tested claims
@@ -485,7 +492,12 @@ def _add_q_values(rows: list[Row]) -> None:
         for cell in row.cells.values():
             if cell.test is not None and cell.test.p_value is not None:
                 families[family].append(cell)
+            if cell.mcnemar is not None and cell.incomparable is None:
+                mcnemar.append(cell)
     for cells in families.values():
         q_values = stats.benjamini_hochberg([c.test.p_value for c in cells])  # type: ignore[union-attr,misc]
         for cell, q in zip(cells, q_values, strict=True):
             cell.q_value = q
+    q_mcnemar = stats.benjamini_hochberg([c.mcnemar.p_value for c in mcnemar])  # type: ignore[union-attr]
+    for cell, q in zip(mcnemar, q_mcnemar, strict=True):
+        cell.mcnemar_q = q

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from scipy import stats as sps
 
 from xfer_tasks.compare import trend as trend_stats
@@ -41,7 +42,7 @@ from xfer_tasks.compare.naming import (
 )
 from xfer_tasks.compare.results import RunResults
 from xfer_tasks.compare.stats import benjamini_hochberg
-from xfer_tasks.compare.xtreme import xtreme_score
+from xfer_tasks.compare.xtreme import XTREME_BENCHMARKS, XTREME_TASKS, xtreme_score
 
 ALL = "all"
 ENGLISH = "en"
@@ -52,11 +53,10 @@ XTREME_METRIC = "score"
 ENGLISH_FAMILY = language_family("en")
 POWER = 0.8  # for the detectable slope quoted when no trend is found
 ALPHA = 0.05
-# Below this many scored items per language (or with lm-eval's --limit) a study is smoke scale:
-# one language's accuracy then has a standard error of 5 points or more, far above the effects
-# intermediate-task training is expected to have per added task (Phang et al. 2020 report
-# +5.4 XTREME points for nine tasks together), so no conclusion is stated.
-SMOKE_SCALE_ITEMS = 100
+# The effect size intermediate-task training is expected to have per added task: Phang et al.
+# (2020) report +5.4 XTREME points for nine tasks together, ~0.6 points per task. A benchmark
+# whose test sets are so small that item noise alone hides slopes of this size is smoke scale.
+EXPECTED_SLOPE = 0.006
 
 
 @dataclass
@@ -72,7 +72,10 @@ class StudyRun:
     duplicate_of: str | None = None
     min_items: int | None = None  # fewest documents scored by one of its xfer tasks
     limit: float | None = None  # lm-eval's --limit, when the run used one
-    untrained: bool = False  # every training phase skipped: the base model itself (k = 0)
+    untrained: bool = False  # no training phase ran: the base model itself (k = 0)
+    base_model: str | None = None  # the manifest's base model (name_or_path@revision)
+    tasks: list[str] | None = None  # its intermediate tasks (the first k of the order)
+    items: dict[str, int] = field(default_factory=dict)  # benchmark -> fewest items per language
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,8 @@ class StudyRun:
             "min_items": self.min_items,
             "limit": self.limit,
             "untrained": self.untrained,
+            "base_model": self.base_model,
+            "tasks": self.tasks,
         }
 
 
@@ -117,11 +122,28 @@ class Trend:
     n_runs: int
     n_seeds: int
     best_k: int
-    p_best_beats_k0: float | None
+    p_best_beats_k0: float | None  # NOT adjusted for choosing the best k: see best_k_claim
     sd_between_runs: float | None
     sd_source: str
     detectable_slope: float | None  # slope found with 80% power at alpha 0.05 by this design
     q_value: float | None = None
+    seeds_per_k: list[int] = field(default_factory=list)  # distinct seeds of each k's runs
+    slope_stderr: float | None = None  # HC2 (see stderr_method)
+    slope_df: float | None = None  # Bell-McCaffrey df of the CI
+    stderr_method: str | None = None
+    slope_stderr_classical: float | None = None  # equal variances over k assumed (the old CI)
+    # every k against k = 0 at once (Dunnett-style, max-|t| permutation distribution)
+    versus_k0: dict[str, Any] | None = None
+    best_k_claim: bool | None = None  # best_k beats k = 0, the choice among the k accounted for
+    best_k_p_adjusted: float | None = None
+    # the language x k interaction (the "all" rows of benchmarks with >= 3 languages)
+    language_slope_sd: float | None = None
+    language_slope_sd_ci: list[float | None] = field(default_factory=lambda: [None, None])
+    language_heterogeneity_p: float | None = None
+    slope_ci_languages_in_general: list[float | None] = field(
+        default_factory=lambda: [None, None]
+    )
+    smoke_scale: str | None = None  # why this benchmark's test sets are too small, or None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -138,6 +160,10 @@ class ScalingAnalysis:
     permutations: int = trend_stats.DEFAULT_PERMUTATIONS
     seed: int = trend_stats.DEFAULT_SEED
     smoke_scale: str | None = None  # why no conclusion is stated, when the study is too small
+    order_design: str = "unknown"  # "shared" (one task order), "varies", "unknown"
+    shared_order: list[str] | None = None
+    task_effects: list[dict[str, Any]] = field(default_factory=list)
+    xtreme_common: dict[str, Any] | None = None  # what the XTREME-score trend averages
 
     @property
     def n_seeds(self) -> int:
@@ -154,22 +180,48 @@ class ScalingAnalysis:
             "transfer_gap": [t.to_dict() for t in self.transfer_gap],
             "language_trends": [t.to_dict() for t in self.language_trends],
             "xtreme_score": self.xtreme_score,
+            "xtreme_common": self.xtreme_common,
+            "task_order": {"design": self.order_design, "shared_order": self.shared_order},
+            "task_effects": self.task_effects,
             "smoke_scale": self.smoke_scale,
             "summary": summary_lines(self),
             "notes": self.notes,
-            "method": {
-                "unit": "training run (duplicate evaluations of one checkpoint counted once)",
-                "slope": "least squares on k (per task) and on log2(1 + k) (per doubling); "
-                "95% CI from the t distribution with n - 2 df",
-                "p_value": f"two-sided permutation test of k over runs, {self.permutations} "
+            "method": METHOD | {
+                "p_value": f"two-sided permutation test of k over runs of the slope's HC2 t "
+                f"statistic (studentized; DiCiccio & Romano 2017), {self.permutations} "
                 "permutations (p_value_t: the t-test matching the CI)",
-                "q_value": "Benjamini-Hochberg over every row of 'trends'",
-                "means_ci": "t interval with the within-k standard deviation pooled over k "
-                "(the scatter around the linear trend when each k has one run)",
-                "p_best_beats_k0": "posterior probability, flat prior, pooled normal model",
-                "scores": "fractions in [0, 1]; sentences quote points (x 100)",
             },
         }
+
+
+METHOD: dict[str, str] = {
+    "unit": "training run; the untrained base model is one run however often it was "
+    "evaluated (merged by its manifest), duplicate evaluations of a checkpoint count once",
+    "estimand": "the expected score on these test sets, averaged over these languages, over "
+    "training randomness, as a function of the number of intermediate tasks; with one shared "
+    "task order, of adding these tasks in this order (task_order.design = 'shared')",
+    "slope": "least squares on k (per task) and on log2(1 + k) (per doubling); 95% CI "
+    "b +- t(df) se with the HC2 standard error and Bell-McCaffrey df (Imbens & Kolesar "
+    "2016), valid when the run-to-run variance differs between k",
+    "q_value": "Benjamini-Hochberg over every row of 'trends' (per-language trends: within "
+    "each benchmark)",
+    "means_ci": "t interval with the within-k standard deviation pooled over k (the scatter "
+    "around the linear trend when each k has one run)",
+    "versus_k0": "every k against k = 0 at once: Welch-type t statistics (per-k variances; "
+    "pooled for a k with one run), simultaneous 95% intervals and single-step adjusted p from "
+    "the permutation distribution of the maximum |t| (Dunnett 1955; Westfall & Young 1993)",
+    "best_k_claim": "the best k is said to beat k = 0 only when its adjusted p < 0.05",
+    "p_best_beats_k0": "posterior probability, flat prior, pooled normal model, NOT adjusted "
+    "for picking the best k (kept for the contract; not printed)",
+    "language_slope_sd": "SD of the true per-language slopes (language x k interaction with "
+    "run effects removed): method of moments; 95% CI by inverting the noncentral F; p: the "
+    "interaction F test",
+    "slope_ci_languages_in_general": "the all-languages slope as a claim about languages in "
+    "general (languages a random sample): se^2 + between-language slope variance / L, t(L - 1)",
+    "task_effects": "runs whose task orders vary: score on one 0/1 indicator per task; HC2 "
+    "se, Bell-McCaffrey df; q: Benjamini-Hochberg within each benchmark",
+    "scores": "fractions in [0, 1]; sentences quote points (x 100)",
+}
 
 
 # --------------------------------------------------------------------------- reading runs
@@ -186,30 +238,38 @@ def study_runs(results: Sequence[RunResults]) -> tuple[list[StudyRun], ScoreTabl
         if result.num_tasks is None:
             notes.append(f"{result.label}: no xfer_manifest.json with k; not in the analysis")
             continue
-        sweep = (result.manifest or {}).get("sweep") or {}
+        manifest = result.manifest or {}
+        sweep = manifest.get("sweep") or {}
         order = sweep.get("order") if isinstance(sweep.get("order"), list) else None
-        runs.append(
-            StudyRun(
-                label=result.label,
-                k=int(result.num_tasks),
-                seed=result.seed,
-                order=[str(t) for t in order] if order else result.intermediate_tasks,
-                results_file=str(result.path),
-                checkpoint=result.checkpoint,
-                min_items=min(
-                    (t.n for name, t in result.tasks.items() if is_xfer_task(name) and t.n),
-                    default=None,
-                ),
-                limit=result.limit,
-                untrained=is_untrained(result.manifest or {}),
-            )
+        k = int(result.num_tasks)
+        tasks = result.intermediate_tasks
+        if not tasks and order and k:
+            tasks = [str(t) for t in order[:k]]
+        run = StudyRun(
+            label=result.label,
+            k=k,
+            seed=result.seed,
+            order=[str(t) for t in order] if order else result.intermediate_tasks,
+            results_file=str(result.path),
+            checkpoint=result.checkpoint,
+            min_items=min(
+                (t.n for name, t in result.tasks.items() if is_xfer_task(name) and t.n),
+                default=None,
+            ),
+            limit=result.limit,
+            untrained=is_untrained(manifest, k),
+            base_model=base_model_identity(manifest),
+            tasks=tasks if tasks or k == 0 else None,
         )
+        runs.append(run)
         scores: dict[tuple[str, str, str], float] = {}
         for task, task_result in result.tasks.items():
             if not is_xfer_task(task):
                 skipped_tasks.add(task)
                 continue
             benchmark, language = split_task(task, result.groups)
+            if task_result.n:
+                run.items[benchmark] = min(run.items.get(benchmark, task_result.n), task_result.n)
             for metric, value in task_result.metrics.items():
                 if not is_layer_metric(benchmark, metric):  # layer profiles: compare only
                     scores[(benchmark, language, metric)] = value.value
@@ -227,35 +287,89 @@ def has_trend(results: Sequence[RunResults]) -> bool:
     return len({r.num_tasks for r in results if r.num_tasks is not None}) >= 2
 
 
-def is_untrained(manifest: dict[str, Any]) -> bool:
-    """The checkpoint is the base model: its manifest lists phases and every one was skipped
-    (``xfer train`` records ``skipped: no tasks (k = 0)``)."""
+def is_untrained(manifest: dict[str, Any], k: int | None = None) -> bool:
+    """The checkpoint is the base model itself. With phases in the manifest: every one was
+    skipped (``xfer train`` records ``skipped: no tasks (k = 0)``). Without them (older or
+    hand-made manifests): k = 0 and the recorded config has no target-task phase."""
     phases = manifest.get("phases")
-    return bool(phases) and all(isinstance(p, dict) and p.get("skipped") for p in phases)
+    if phases:
+        return all(isinstance(p, dict) and p.get("skipped") for p in phases)
+    if k is None:
+        k = manifest.get("k") if isinstance(manifest.get("k"), int) else None
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    return k == 0 and not config.get("target_phase")
+
+
+def base_model_identity(manifest: dict[str, Any]) -> str | None:
+    """``name_or_path@revision`` of the manifest's base model (None when not recorded)."""
+    base = manifest.get("base_model")
+    if isinstance(base, dict) and base.get("name_or_path"):
+        revision = base.get("revision")
+        return str(base["name_or_path"]) + (f"@{revision}" if revision else "")
+    if isinstance(base, str) and base:
+        return base
+    return None
+
+
+def merge_base_model(runs: list[StudyRun], table: ScoreTable) -> tuple[ScoreTable, list[str]]:
+    """The base model is one run, however often it was evaluated: untrained runs of the same
+    base model and k (``xfer sweep`` re-saves it at k = 0 for every seed) merge into the first,
+    by what they are, not by their scores. The merged run's score is the mean of the
+    evaluations (they differ only by evaluation nondeterminism); the others are marked
+    ``duplicate_of`` it. Returns the table with the merged scores, and notes."""
+    groups: dict[tuple[int, str], list[StudyRun]] = defaultdict(list)
+    for run in runs:
+        if run.untrained and run.duplicate_of is None:
+            groups[(run.k, run.base_model or "the base model")].append(run)
+    merged = dict(table)
+    notes = []
+    for (_, base), members in groups.items():
+        if len(members) < 2:
+            continue
+        first = members[0]
+        for other in members[1:]:
+            other.duplicate_of = first.label
+        keys = set().union(*(table[m.label] for m in members))
+        scores, spread = {}, 0.0
+        for key in keys:
+            values = [table[m.label][key] for m in members if key in table[m.label]]
+            scores[key] = sum(values) / len(values)
+            spread = max(spread, max(values) - min(values))
+        merged[first.label] = scores
+        how = (
+            "identical scores" if spread == 0
+            else f"scores averaged; the evaluations differ by up to {100 * spread:.2f} points"
+        )
+        notes.append(
+            f"{', '.join(m.label for m in members[1:])}: the untrained base model ({base}) "
+            f"evaluated again; merged with {first.label} into one run ({how})"
+        )
+    return merged, notes
 
 
 def mark_duplicates(runs: list[StudyRun], table: ScoreTable) -> list[str]:
-    """One checkpoint evaluated several times counts once: runs with the same k, identical
-    scores everywhere and either the same checkpoint folder or no training at all (the base
-    model re-saved per seed at k = 0) are marked ``duplicate_of`` the first. Different trained
-    checkpoints that happen to score identically (tiny test sets) stay separate runs."""
+    """One trained checkpoint evaluated several times counts once: runs with the same k, the
+    same checkpoint folder and identical scores everywhere are marked ``duplicate_of`` the
+    first. Different trained checkpoints that happen to score identically (tiny test sets)
+    stay separate runs; the base model is merged by :func:`merge_base_model`."""
     first: dict[tuple[Any, ...], str] = {}
     notes = []
     for run in runs:
-        identity = "untrained" if run.untrained else (run.checkpoint or run.label)
-        key = (run.k, identity, tuple(sorted(table[run.label].items())))
+        if run.duplicate_of is not None or run.untrained:
+            continue
+        key = (run.k, run.checkpoint or run.label, tuple(sorted(table[run.label].items())))
         if key in first:
             run.duplicate_of = first[key]
         else:
             first[key] = run.label
     dupes = defaultdict(list)
     for run in runs:
-        if run.duplicate_of:
+        if run.duplicate_of and not run.untrained:
             dupes[run.duplicate_of].append(run.label)
     for original, copies in dupes.items():
         notes.append(
-            f"{', '.join(copies)}: identical scores to {original} at the same k (one checkpoint, "
-            "e.g. the base model at k = 0); counted once"
+            f"{', '.join(copies)}: identical scores to {original} from the same checkpoint "
+            "(one checkpoint evaluated twice); counted once"
         )
     return notes
 
@@ -284,59 +398,70 @@ def analyze_table(
 ) -> ScalingAnalysis:
     """The analysis of a score table (``table[label][(benchmark, language, metric)]``)."""
     notes = list(notes or [])
-    notes += mark_duplicates(runs, table)
+    table, merge_notes = merge_base_model(runs, table)
+    notes += merge_notes + mark_duplicates(runs, table)
     distinct = [r for r in runs if r.duplicate_of is None]
     analysis = ScalingAnalysis(
         runs=runs, trends=[], transfer_gap=[], language_trends=[], xtreme_score={},
         notes=notes, permutations=permutations, seed=seed,
     )  # fmt: skip
     analysis.xtreme_score = _xtreme_scores(runs, table)
-    analysis.smoke_scale = smoke_scale_reason(distinct)
+    analysis.smoke_scale = _limit_reason(distinct)
     if len({r.k for r in distinct}) < 2:
         notes.append("fewer than two distinct k values: no trend can be estimated")
         return analysis
     n_seeds = len({str(r.seed) for r in distinct})
+    ks = [r.k for r in distinct]
+    seeds_per_k = [
+        len({str(r.seed) for r in distinct if r.k == level and not r.untrained})
+        or sum(r.k == level for r in distinct)
+        for level in sorted(set(ks))
+    ]
 
-    def fit(benchmark: str, metric: str, group: str, codes: list[str], y: list[float]) -> Trend:
-        return _fit_trend(
-            benchmark, metric, group, codes, [r.k for r in distinct], y, n_seeds,
-            permutations, seed,
-        )  # fmt: skip
+    def fit(benchmark: str, metric: str, group: str, codes: list[str], y: list[float],
+            full: bool = True) -> Trend:  # fmt: skip
+        t = _fit_trend(benchmark, metric, group, codes, ks, y, n_seeds, permutations, seed, full)
+        t.seeds_per_k = seeds_per_k
+        return t
 
-    for benchmark, metric, languages in _headline_series(distinct, table, notes):
+    series = _headline_series(distinct, table, notes)
+    for benchmark, metric, languages in series:
         def score(run: StudyRun, codes: list[str], b: str = benchmark, m: str = metric) -> float:
             return sum(table[run.label][(b, lang, m)] for lang in codes) / len(codes)
 
+        small = _smoke_reason(benchmark, languages, distinct, analysis.smoke_scale)
         for group, codes in _language_groups(languages):
             y = [score(run, codes) for run in distinct]
-            analysis.trends.append(fit(benchmark, metric, group, codes, y))
+            trend = fit(benchmark, metric, group, codes, y)
+            trend.smoke_scale = small
+            if group == ALL:
+                matrix = np.array([[table[r.label][(benchmark, c, metric)] for c in codes]
+                                   for r in distinct])  # fmt: skip
+                _add_language_spread(trend, ks, matrix)
+            analysis.trends.append(trend)
         english = [c for c in languages if language_family(c) == ENGLISH_FAMILY]
         others = [c for c in languages if c not in english]
         if english and others:
             y = [score(run, english) - score(run, others) for run in distinct]
-            analysis.transfer_gap.append(fit(benchmark, metric, GAP, english + others, y))
+            analysis.transfer_gap.append(fit(benchmark, metric, GAP, english + others, y, False))
         for lang in languages:
             y = [score(run, [lang]) for run in distinct]
-            analysis.language_trends.append(fit(benchmark, metric, lang, [lang], y))
+            analysis.language_trends.append(fit(benchmark, metric, lang, [lang], y, False))
+    smoke = sorted({t.smoke_scale for t in analysis.headline() if t.smoke_scale})
+    if smoke and analysis.smoke_scale is None and len(smoke) == len(analysis.headline()):
+        analysis.smoke_scale = "; ".join(smoke)
 
-    xtreme = [analysis.xtreme_score.get(r.label) for r in distinct]
-    if all(x is not None for x in xtreme) and xtreme:
-        tasks = sorted({tuple(x["tasks"]) for x in xtreme})  # type: ignore[index]
-        if len(tasks) == 1 and len(tasks[0]) >= 2:  # one task: its own trend says it all
-            y = [x["score"] for x in xtreme]  # type: ignore[index]
-            analysis.trends.append(fit(XTREME_BENCHMARK, XTREME_METRIC, ALL, list(tasks[0]), y))
-        else:
-            notes.append("runs cover different XTREME tasks: no trend of the XTREME score")
+    xtreme = _xtreme_common(distinct, table, series, notes)
+    if xtreme is not None:
+        analysis.xtreme_common, y = xtreme
+        analysis.trends.append(
+            fit(XTREME_BENCHMARK, XTREME_METRIC, ALL, analysis.xtreme_common["tasks"], y)
+        )
 
     _add_q_values(analysis.trends)
     for benchmark in sorted({t.benchmark for t in analysis.language_trends}):
         _add_q_values([t for t in analysis.language_trends if t.benchmark == benchmark])
-    orders = {tuple(r.order) for r in distinct if r.order and r.k == max(x.k for x in distinct)}
-    if len(orders) > 1:
-        notes.append(
-            f"{len(orders)} different task orders: the trend averages over them (which tasks "
-            "come first is part of the run-to-run spread)"
-        )
+    _task_order(analysis, distinct, table, series, y_xtreme=None if xtreme is None else xtreme[1])
     if n_seeds == 1:
         notes.append(
             "one seed: training-seed variance is not estimated separately; intervals use the "
@@ -345,19 +470,114 @@ def analyze_table(
     return analysis
 
 
-def smoke_scale_reason(runs: list[StudyRun]) -> str | None:
-    """Why the study is too small for a conclusion (``--limit``, or fewer than
-    :data:`SMOKE_SCALE_ITEMS` items per language), or None."""
+def _add_language_spread(trend: Trend, ks: list[int], matrix: np.ndarray) -> None:
+    """The language x k interaction of the all-languages row (:func:`trend.language_spread`)."""
+    spread = trend_stats.language_spread(ks, matrix, trend.slope_stderr)
+    if spread is None or trend.slope_per_task is None:
+        return
+    trend.language_slope_sd = spread.sd
+    trend.language_slope_sd_ci = [spread.ci_low, spread.ci_high]
+    trend.language_heterogeneity_p = spread.p_value
+    t = float(sps.t.ppf(0.975, spread.general_df))
+    trend.slope_ci_languages_in_general = [
+        trend.slope_per_task - t * spread.general_stderr,
+        trend.slope_per_task + t * spread.general_stderr,
+    ]
+
+
+def _task_order(
+    analysis: ScalingAnalysis, distinct: list[StudyRun], table: ScoreTable,
+    series: list[tuple[str, str, list[str]]], y_xtreme: list[float] | None,
+) -> None:  # fmt: skip
+    """One shared order (the slope is specific to it: say so) or orders that vary (each
+    task's own contribution, :func:`trend.task_effects`)."""
+    trained = [r for r in distinct if r.k > 0]
+    if not trained or any(r.tasks is None for r in trained):
+        analysis.order_design = "unknown"
+        if trained:
+            analysis.notes.append(
+                "some manifests do not list their tasks: the task order cannot be checked"
+            )
+        return
+    sets_per_k: dict[int, set[frozenset[str]]] = defaultdict(set)
+    for run in trained:
+        sets_per_k[run.k].add(frozenset(run.tasks or []))
+    if all(len(v) == 1 for v in sets_per_k.values()):
+        analysis.order_design = "shared"
+        longest = max(trained, key=lambda r: r.k)
+        analysis.shared_order = list(longest.tasks or [])
+        return  # the answer says what this means (order_line)
+    analysis.order_design = "varies"
+    orders = {tuple(r.order) for r in trained if r.order and len(r.order) > r.k}
+    what = f"{len(orders)} different task orders" if len(orders) > 1 else (
+        "runs of the same k trained on different tasks"
+    )
+    analysis.notes.append(
+        f"{what}: the trend averages over them (which tasks come first is part of the "
+        "run-to-run spread); task_effects gives each task's own contribution"
+    )
+    sets = [r.tasks or [] for r in distinct]
+    targets = [(t.benchmark, t.metric, t) for t in analysis.headline()]
+    for benchmark, metric, trend in targets:
+        if benchmark == XTREME_BENCHMARK:
+            y = y_xtreme
+        else:
+            codes = trend.language_codes
+            y = [sum(table[r.label][(benchmark, c, metric)] for c in codes) / len(codes)
+                 for r in distinct]  # fmt: skip
+        effects = None if y is None else trend_stats.task_effects(sets, y)
+        if effects is None:
+            analysis.notes.append(
+                f"{benchmark}: the runs' task sets cannot separate the tasks' own contributions "
+                "(too few runs or orders)"
+            )
+            continue
+        qs = benjamini_hochberg([e.p_value for e in effects])
+        for e, q in zip(effects, qs, strict=True):
+            analysis.task_effects.append({
+                "benchmark": benchmark, "metric": metric, "languages": ALL, "task": e.task,
+                "effect": e.effect, "ci": [e.ci_low, e.ci_high], "stderr": e.stderr,
+                "df": e.df, "p_value": e.p_value, "q_value": q, "n_runs_with": e.n_runs_with,
+            })  # fmt: skip
+
+
+def _limit_reason(runs: list[StudyRun]) -> str | None:
     limited = sorted({r.limit for r in runs if r.limit is not None})
     if limited:
         return f"scored with lm-eval's --limit {limited[0]:g}: a subset of every test set"
-    sizes = [r.min_items for r in runs if r.min_items is not None]
-    if sizes and min(sizes) < SMOKE_SCALE_ITEMS:
-        return (
-            f"as few as {min(sizes)} items per language (under {SMOKE_SCALE_ITEMS}: one "
-            "language's accuracy has a standard error of 5 points or more)"
-        )
     return None
+
+
+def smoke_scale_reason(runs: list[StudyRun]) -> str | None:
+    """Why the whole study is too small for a conclusion (``--limit``), or None; the size of
+    each benchmark's test sets is judged per benchmark (:func:`_smoke_reason`)."""
+    return _limit_reason(runs)
+
+
+def _smoke_reason(
+    benchmark: str, languages: list[str], runs: list[StudyRun], limit: str | None
+) -> str | None:
+    """Smoke scale when --limit was used, or when item noise alone (binomial, p = 1/2 at worst)
+    hides slopes below :data:`EXPECTED_SLOPE`: the item-only detectable slope is
+    (z_0.975 + z_0.8) * 0.5 / sqrt(items x languages) / sqrt(Sxx over runs), so the verdict
+    depends on items per language, languages and runs (their k) together."""
+    if limit is not None:
+        return limit
+    sizes = [r.items[benchmark] for r in runs if benchmark in r.items]
+    if not sizes:
+        return None
+    items = min(sizes)
+    k = np.array([r.k for r in runs], dtype=float)
+    sxx = float(((k - k.mean()) ** 2).sum())
+    if sxx == 0:
+        return None
+    detectable = 2.8 * 0.5 / math.sqrt(items * len(languages)) / math.sqrt(sxx)
+    if detectable <= EXPECTED_SLOPE:
+        return None
+    return (
+        f"{benchmark}: {items} items per language x {len(languages)} languages x {len(runs)} "
+        f"runs; item noise alone hides slopes under {100 * detectable:.2f} points per task"
+    )
 
 
 def _headline_series(
@@ -411,8 +631,9 @@ def _language_groups(languages: list[str]) -> list[tuple[str, list[str]]]:
 
 def _fit_trend(
     benchmark: str, metric: str, group: str, codes: list[str], k: list[int], y: list[float],
-    n_seeds: int, permutations: int, seed: int,
+    n_seeds: int, permutations: int, seed: int, full: bool = True,
 ) -> Trend:  # fmt: skip
+    """The trend of one series; ``full`` adds the simultaneous comparisons with k = 0."""
     means = trend_stats.k_means(k, y, seed=seed)
     per_task = per_doubling = None
     if len(k) >= 2:
@@ -425,7 +646,8 @@ def _fit_trend(
         detectable = float(
             (sps.t.ppf(1 - ALPHA / 2, df) + sps.t.ppf(POWER, df)) * per_task.stderr
         )
-    return Trend(
+    versus = trend_stats.versus_k0(k, y, permutations=permutations, seed=seed) if full else None
+    trend = Trend(
         benchmark=benchmark,
         metric=metric,
         languages=group,
@@ -453,6 +675,21 @@ def _fit_trend(
         sd_source=means.sd_source,
         detectable_slope=detectable,
     )
+    if per_task is not None and per_task.stderr is not None:
+        trend.slope_stderr = per_task.stderr
+        trend.slope_df = per_task.df
+        trend.stderr_method = per_task.stderr_method
+        trend.slope_stderr_classical = per_task.stderr_classical
+    if versus is not None:
+        trend.versus_k0 = {
+            "k_values": versus.k_values, "differences": versus.differences,
+            "stderrs": versus.stderrs, "ci_low": versus.ci_low, "ci_high": versus.ci_high,
+            "p_adjusted": versus.p_adjusted, "critical_t": versus.critical,
+        }  # fmt: skip
+        best = versus.k_values.index(versus.best_k)
+        trend.best_k_claim = versus.best_claimed
+        trend.best_k_p_adjusted = versus.p_adjusted[best]
+    return trend
 
 
 def _add_q_values(trends: list[Trend]) -> None:
@@ -461,16 +698,74 @@ def _add_q_values(trends: list[Trend]) -> None:
         t.q_value = q
 
 
+def _nested(scores: dict[tuple[str, str, str], float]) -> dict[str, dict[str, dict[str, float]]]:
+    nested: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for (benchmark, language, metric), value in scores.items():
+        nested[benchmark][language][metric] = value
+    return nested
+
+
 def _xtreme_scores(runs: list[StudyRun], table: ScoreTable) -> dict[str, dict[str, Any]]:
+    """Each run's XTREME score over its own languages (what that run reports)."""
     out = {}
     for run in runs:
-        nested: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-        for (benchmark, language, metric), value in table[run.label].items():
-            nested[benchmark][language][metric] = value
-        score = xtreme_score(nested)
+        score = xtreme_score(_nested(table[run.label]))
         if score is not None:
             out[run.label] = score.to_dict()
     return out
+
+
+def _xtreme_common(
+    runs: list[StudyRun], table: ScoreTable, series: list[tuple[str, str, list[str]]],
+    notes: list[str],
+) -> tuple[dict[str, Any], list[float]] | None:  # fmt: skip
+    """The XTREME score of every run over the XTREME tasks and languages every run has (as
+    ``xfer compare``'s AVG rows), for its trend; notes name what was dropped. None when
+    fewer than two XTREME tasks are common to all runs (one task: its own trend says it)."""
+    per_run = [xtreme_score(_nested(table[r.label])) for r in runs]
+    present = [set() if x is None else set(x.tasks) for x in per_run]
+    every = set.intersection(*present) if present else set()
+    anywhere = set.union(*present) if present else set()
+    if len(anywhere) < 2:
+        return None
+    if anywhere - every:
+        notes.append(
+            "XTREME score trend: over the XTREME tasks every run has ("
+            + (", ".join(sorted(every)) or "none") + "); left out "
+            + ", ".join(sorted(anywhere - every))
+        )
+    if len(every) < 2:
+        if anywhere - every:
+            notes.append("fewer than two XTREME tasks common to all runs: no XTREME-score trend")
+        return None
+    common = {b: langs for b, _, langs in series}
+    scores: list[float] = []
+    dropped: dict[str, list[str]] = {}
+    for run, own in zip(runs, per_run, strict=True):
+        nested = _nested(table[run.label])
+        restricted = {
+            b: {lang: nested[b][lang] for lang in common.get(b, []) if lang in nested[b]}
+            for b in nested
+            if XTREME_BENCHMARKS.get(b, ("",))[0] in every
+        }
+        score = xtreme_score(restricted)
+        if score is None:
+            return None
+        scores.append(score.score)
+        for task, langs in (own.languages if own else {}).items():
+            kept = set(score.languages.get(task, []))
+            extra = sorted(set(langs) - kept)
+            if task in every and extra:
+                dropped.setdefault(task, [])
+                dropped[task] = sorted(set(dropped[task]) | set(extra))
+    if dropped:
+        notes.append(
+            "XTREME score trend: over the languages every run has; left out "
+            + "; ".join(f"{task}: {', '.join(langs)}" for task, langs in sorted(dropped.items()))
+            + " (each run's own XTREME score, in xtreme_score, keeps them)"
+        )
+    info = {"tasks": [t for t in XTREME_TASKS if t in every], "dropped_languages": dropped}
+    return info, scores
 
 
 # --------------------------------------------------------------------------- the answer in words
@@ -486,9 +781,18 @@ def _p(value: float | None) -> str:
     return "p < 0.001" if value < 0.001 else f"p = {value:.2g}"
 
 
+def design_words(t: Trend) -> str:
+    """"28 runs, 3 seeds", or with unequal seeds per trained k "24 runs, 1-5 seeds per k"."""
+    trained = [n for k, n in zip(t.k_values, t.seeds_per_k, strict=False) if k > 0]
+    if trained and min(trained) != max(trained):
+        return f"{t.n_runs} runs, {min(trained)}-{max(trained)} seeds per k"
+    n = max(trained) if trained else t.n_seeds
+    return f"{t.n_runs} runs, {n} seed{'s' if n != 1 else ''}"
+
+
 def sentence(t: Trend) -> str:
     """One plain sentence: the slope per added task, its CI, p, and the design's size."""
-    design = f"{t.n_runs} runs, {t.n_seeds} seed{'s' if t.n_seeds != 1 else ''}"
+    design = design_words(t)
     name = f"{t.benchmark} {t.metric}"
     if t.slope_per_task is None:
         return f"{name}: no trend (fewer than two k values; {design})"
@@ -504,22 +808,66 @@ def sentence(t: Trend) -> str:
     )
 
 
+def best_k_words(t: Trend, alpha: float = ALPHA) -> str | None:
+    """The best k, claimed only when it beats k = 0 with the choice among all k accounted for."""
+    v = t.versus_k0
+    if v is None or t.best_k_p_adjusted is None:
+        return None
+    i = int(np.argmax(v["differences"]))
+    k, diff = v["k_values"][i], v["differences"][i]
+    many = len(v["k_values"])
+    if t.best_k_claim:
+        return (
+            f"best k = {k}: {_points(diff)} points over k = 0 (95% simultaneous CI "
+            f"{_points(v['ci_low'][i])} to {_points(v['ci_high'][i])}; adjusted {_p(t.best_k_p_adjusted)}"
+            f", every k > 0 compared with k = 0 at once)"
+        )
+    return (
+        f"no k is shown to beat k = 0 once choosing the best of {many} is accounted for (best "
+        f"observed k = {k}, {_points(diff)} points, adjusted {_p(t.best_k_p_adjusted)})"
+    )
+
+
+def language_words(t: Trend, alpha: float = ALPHA) -> str | None:
+    """Languages disagree: the spread of the per-language slopes, when it is significant."""
+    if t.language_heterogeneity_p is None or t.language_heterogeneity_p >= alpha:
+        return None
+    lo, hi = t.language_slope_sd_ci
+    return (
+        f"languages disagree: the per-language slopes spread with SD {100 * t.language_slope_sd:.2f}"
+        f" points per task (95% CI {100 * (lo or 0):.2f} to {100 * (hi or 0):.2f}; "
+        f"{_p(t.language_heterogeneity_p)}), so the mean over these languages hides "
+        "language-specific trends (see language_trends)"
+    )
+
+
 def reading(
-    t: Trend, gap: Trend | None, alpha: float = ALPHA, smoke_scale: str | None = None
-) -> str:
+    t: Trend, gap: Trend | None, alpha: float = ALPHA, smoke_scale: str | None = None,
+    language_hits: list[Trend] | None = None,
+) -> str:  # fmt: skip
     """What the numbers allow one to say, in words, after the sentence."""
     if t.slope_per_task is None or t.slope_ci[0] is None or t.p_value is None:
         return "training variance cannot be estimated from these runs; no conclusion"
-    if smoke_scale is not None:
-        width = 100 * (t.slope_ci[1] - t.slope_ci[0]) / 2  # type: ignore[operator]
-        return (
-            f"smoke scale: no effect is detectable at this size, whatever p says (the 95% CI is "
-            f"±{width:.2f} points per task and the test sets are too small to trust)"
-        )
+    small = t.smoke_scale or smoke_scale
     parts = []
-    if t.p_value >= alpha:
+    found = t.p_value < alpha and not (t.slope_ci[0] <= 0 <= t.slope_ci[1])  # type: ignore[operator]
+    if small is not None:
+        width = 100 * (t.slope_ci[1] - t.slope_ci[0]) / 2  # type: ignore[operator]
+        if found:
+            direction = "rises" if t.slope_per_task > 0 else "falls"
+            parts.append(
+                f"pilot scale: the score {direction} with more tasks (the 95% CI excludes 0), "
+                "but the test sets are small: confirm on full test sets"
+            )
+        else:
+            return (
+                f"smoke scale: nothing is detectable at this size (the 95% CI is ±{width:.2f} "
+                "points per task; the test sets are too small for the effects expected)"
+            )
+    elif t.p_value >= alpha:
         parts.append(
             "no effect of the number of tasks is detectable"
+            + (" on the mean over these languages" if language_hits else "")
             + (
                 f": this design finds a slope of {100 * t.detectable_slope:.2f} points per task "
                 f"80% of the time"
@@ -533,8 +881,15 @@ def reading(
         if t.q_value is not None and t.q_value >= alpha:
             parts.append(f"but not after correcting for the {alpha:g} false discovery rate "
                          f"(q = {t.q_value:.2g})")  # fmt: skip
-    if t.p_best_beats_k0 is not None:
-        parts.append(f"best k = {t.best_k} (P(beats k = 0) = {t.p_best_beats_k0:.2f})")
+    if small is None and (best := best_k_words(t, alpha)):
+        parts.append(best)
+    if words := language_words(t, alpha):
+        parts.append(words)
+    if language_hits:
+        parts.append(
+            "languages with a trend of their own (q < 0.05): "
+            + ", ".join(f"{h.languages} {_points(h.slope_per_task or 0)}" for h in language_hits)
+        )
     if gap is not None and gap.slope_per_task is not None and gap.slope_ci[0] is not None:
         parts.append(
             f"transfer gap (en minus others) {_points(gap.slope_per_task)} points per task "
@@ -543,23 +898,69 @@ def reading(
     return "; ".join(parts)
 
 
+def order_line(analysis: ScalingAnalysis) -> str | None:
+    """What the task order means for the answer (one shared order: the slope is specific)."""
+    if analysis.order_design == "shared" and analysis.shared_order and len(
+        {r.k for r in analysis.runs if r.k > 0}
+    ) >= 2:
+        return (
+            "Task order: every run adds the tasks in one order ("
+            + ", ".join(analysis.shared_order)
+            + "), so each slope is what adding THESE tasks in THIS order did; it does not "
+            "separate the number of tasks from which tasks (train with one random order per "
+            "seed: sweep 'order_per_seed: true')."
+        )
+    return None
+
+
+def task_effect_line(analysis: ScalingAnalysis, benchmark: str, alpha: float = ALPHA) -> str | None:
+    """Which tasks help (orders vary): tasks whose contribution has q < alpha, else say none."""
+    effects = [e for e in analysis.task_effects if e["benchmark"] == benchmark]
+    if not effects:
+        return None
+    hits = [e for e in effects if e["q_value"] < alpha]
+    if not hits:
+        return (
+            f"  which tasks help (orders vary across runs): no single task's contribution is "
+            f"distinguishable from zero ({len(effects)} tasks; see task_effects)"
+        )
+    return "  which tasks help (orders vary across runs): " + "; ".join(
+        f"{e['task']} {'helps' if e['effect'] > 0 else 'hurts'} {_points(e['effect'])} points "
+        f"(95% CI {_points(e['ci'][0])} to {_points(e['ci'][1])}; q = {e['q_value']:.2g})"
+        for e in sorted(hits, key=lambda e: -e["effect"])
+    )
+
+
 def summary_lines(analysis: ScalingAnalysis) -> list[str]:
     """One sentence per benchmark (the XTREME score last), each followed by its reading."""
     gaps = {(g.benchmark, g.metric): g for g in analysis.transfer_gap}
     lines = []
     if analysis.smoke_scale is not None:
         lines.append(
-            f"SMOKE SCALE ({analysis.smoke_scale}; {analysis.n_seeds} seed(s)): no effect of the "
-            "number of intermediate tasks is detectable at this size. The lines below show the "
-            "analysis working, not a result."
+            f"SMOKE SCALE ({analysis.smoke_scale}; {analysis.n_seeds} seed(s)): the test sets "
+            "are too small for the effects intermediate training is expected to have. The lines "
+            "below show the analysis working; only an interval that excludes 0 says anything."
         )
     headline = sorted(analysis.headline(), key=lambda t: t.benchmark == XTREME_BENCHMARK)
     for t in headline:
         lines.append(sentence(t))
         gap = gaps.get((t.benchmark, t.metric))
-        lines.append("  " + reading(t, gap, smoke_scale=analysis.smoke_scale))
+        # languages whose own trend is significant where the mean shows none, or goes the
+        # other way: the mean over languages would hide them
+        hits = [
+            lt for lt in analysis.language_trends
+            if lt.benchmark == t.benchmark and lt.q_value is not None and lt.q_value < ALPHA
+            and lt.slope_per_task is not None and t.slope_per_task is not None
+            and (t.p_value is None or t.p_value >= ALPHA
+                 or (lt.slope_per_task > 0) != (t.slope_per_task > 0))
+        ]  # fmt: skip
+        lines.append("  " + reading(t, gap, smoke_scale=analysis.smoke_scale, language_hits=hits))
+        if effect := task_effect_line(analysis, t.benchmark):
+            lines.append(effect)
     if not headline:
         lines.append("No trend: the runs need manifests with at least two distinct k values.")
+    elif order := order_line(analysis):
+        lines.append(order)
     return lines
 
 
@@ -574,18 +975,53 @@ def summary_markdown(analysis: ScalingAnalysis) -> str:
     out += [
         "",
         f"Unit of analysis: the training run ({sum(r.duplicate_of is None for r in analysis.runs)}"
-        f" distinct runs, {analysis.n_seeds} seed(s)). Points = score x 100. p: permutation test "
-        f"of k over runs ({analysis.permutations} permutations); q: Benjamini-Hochberg over "
-        "every row of the trend table.",
+        f" distinct runs, {analysis.n_seeds} seed(s)). Points = score x 100. CIs: HC2 standard "
+        "errors with Bell-McCaffrey df (valid when the spread differs between k). p: "
+        f"studentized permutation test of k over runs ({analysis.permutations} permutations); "
+        "q: Benjamini-Hochberg over every row of the trend table. Best k: every k compared with "
+        "k = 0 at once (max-|t| permutation distribution), adjusted p. Estimand: these "
+        "languages and test sets"
+        + (", these tasks in this order." if analysis.order_design == "shared" else "."),
         "",
         "## Trends",
         "",
         "| benchmark | metric | languages | per task (95% CI) | per doubling (95% CI) | p | q "
-        "| best k | P(best > k=0) | runs |",
-        "|---|---|---|---|---|---:|---:|---:|---:|---:|",
+        "| best k (adj. p) | runs |",
+        "|---|---|---|---|---|---:|---:|---:|---:|",
     ]
     for t in analysis.trends:
         out.append(_trend_row(t))
+    spread = [t for t in analysis.trends if t.language_heterogeneity_p is not None]
+    if spread:
+        out += [
+            "",
+            "## Do languages agree? (spread of the per-language slopes)",
+            "",
+            "| benchmark | metric | languages | SD of slopes, points/task (95% CI) | p (F test) "
+            "| per task, languages in general (95% CI) |",
+            "|---|---|---:|---|---:|---|",
+        ]
+        for t in spread:
+            lo, hi = t.language_slope_sd_ci
+            out.append(
+                f"| {t.benchmark} | {t.metric} | {len(t.language_codes)} | "
+                f"{100 * (t.language_slope_sd or 0):.2f} ({100 * (lo or 0):.2f} to "
+                f"{100 * (hi or 0):.2f}) | {t.language_heterogeneity_p:.3g} | "
+                f"{_ci(t.slope_per_task, t.slope_ci_languages_in_general)} |"
+            )
+    if analysis.task_effects:
+        out += [
+            "",
+            "## Each task's own contribution (runs with different task orders)",
+            "",
+            "| benchmark | metric | task | effect, points (95% CI) | p | q | runs with it |",
+            "|---|---|---|---|---:|---:|---:|",
+        ]
+        for e in analysis.task_effects:
+            out.append(
+                f"| {e['benchmark']} | {e['metric']} | {e['task']} | {_ci(e['effect'], e['ci'])} "
+                f"| {e['p_value']:.3g} | {e['q_value']:.3g} | {e['n_runs_with']} |"
+            )
     if analysis.transfer_gap:
         out += [
             "",
@@ -627,10 +1063,14 @@ def _ci(value: float | None, ci: list[float | None]) -> str:
 def _trend_row(t: Trend) -> str:
     p = "-" if t.p_value is None else f"{t.p_value:.3g}"
     q = "-" if t.q_value is None else f"{t.q_value:.3g}"
-    pb = "-" if t.p_best_beats_k0 is None else f"{t.p_best_beats_k0:.2f}"
+    best = "-"
+    if t.versus_k0 is not None and t.best_k_p_adjusted is not None:
+        v = t.versus_k0
+        k = v["k_values"][int(np.argmax(v["differences"]))]
+        best = f"{k} ({t.best_k_p_adjusted:.2g}{', claimed' if t.best_k_claim else ''})"
     return (
         f"| {t.benchmark} | {t.metric} | {t.languages} | {_ci(t.slope_per_task, t.slope_ci)} | "
-        f"{_ci(t.slope_per_doubling, t.slope_per_doubling_ci)} | {p} | {q} | {t.best_k} | {pb} "
+        f"{_ci(t.slope_per_doubling, t.slope_per_doubling_ci)} | {p} | {q} | {best} "
         f"| {t.n_runs} |"
     )
 

@@ -21,7 +21,7 @@ from xfer_tasks.compare.scaling import ScalingAnalysis, summary_markdown, summar
 CSV_FIELDS = [
     "benchmark", "language", "task", "metric", "run", "is_baseline", "value", "stderr",
     "stderr_source", "n", "delta", "delta_stderr", "ci_low", "ci_high", "p_value", "q_value",
-    "significant", "test", "mcnemar_p", "right_to_wrong", "wrong_to_right", "not_comparable",
+    "significant", "test", "mcnemar_p", "mcnemar_q", "right_to_wrong", "wrong_to_right", "not_comparable",
 ]  # fmt: skip
 
 
