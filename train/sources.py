@@ -230,19 +230,26 @@ def _expand(folder: Path, names: list[str]) -> list[Path] | None:
     return paths or None
 
 
-def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
-    """The records of the first local layout that declares ``split`` and has all its files
-    under ``root``; None when no layout does."""
+def local_layout(task: TaskSpec, split: str, root: Path) -> SourceSpec | None:
+    """The first local layout of ``task`` that declares ``split`` and has all its files under
+    ``root`` (nothing is read), or None."""
     if task.local is None:
         return None
     for src in task.local.layouts:
-        if split not in src.files:
-            continue
-        folder = root / (src.subdir or task.name)
-        paths = _expand(folder, src.files[split])
-        if paths is not None:
-            return _read_layout(task, src, split, folder, paths)
+        if split in src.files and _expand(root / (src.subdir or task.name), src.files[split]) is not None:
+            return src
     return None
+
+
+def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
+    """The records of :func:`local_layout`'s layout; None when no layout has the split."""
+    src = local_layout(task, split, root)
+    if src is None:
+        return None
+    folder = root / (src.subdir or task.name)
+    paths = _expand(folder, src.files[split])
+    assert paths is not None
+    return _read_layout(task, src, split, folder, paths)
 
 
 def _read_layout(task: TaskSpec, src: SourceSpec, split: str, folder: Path, paths: list[Path]) -> RawData:
