@@ -90,12 +90,12 @@ class Timeline:
 
 
 def stamped_lines(text: str) -> list[tuple[float, str]]:
-    """``(seconds, line)`` from a log stamped ``[t=S]`` (this script) or ``HH:MM:SS``."""
+    """``(seconds, line)`` from a log stamped ``[t=S]`` (this script) or ``HH:MM:SS``; a line
+    without a stamp gets the previous line's."""
     out: list[tuple[float, str]] = []
     offset = 0.0
     last = None
-    for raw in text.splitlines():
-        line = raw.split("\r")[-1] if "\r" in raw else raw
+    for line in text.split("\n"):  # a progress bar's \r updates stay inside one line
         m = _STAMP.match(line)
         if m:
             out.append((float(m.group(1)), m.group(2)))
@@ -107,6 +107,8 @@ def stamped_lines(text: str) -> list[tuple[float, str]]:
                 offset += 86400
             last = t + offset
             out.append((t + offset, c.group(4)))
+        elif out and line.strip():  # an unstamped line (after a \r) belongs to the last stamp
+            out.append((out[-1][0], line))
     return out
 
 

@@ -356,11 +356,11 @@ def _describe(config, data: RealData) -> None:
     """What the real-data study will do, before it starts."""
     for spec in config.models:
         sweep, base = spec.sweep["sweep"], spec.sweep["base"]
-        steps = int(base["budget"]["total"]) // int(base["training"]["per_device_train_batch_size"])
         _say(
-            f"{spec.name}: tasks {', '.join(sweep['tasks'])} (their dev releases, split: "
-            f"{base['split']}), k = {sweep['k']}, seeds {sweep['seeds']}, one random order per "
-            f"seed, {steps} steps of {base['training']['per_device_train_batch_size']} per point; "
+            f"{spec.name}: tasks {', '.join(sweep['tasks'])} (split: {base['split']}), "
+            f"k = {sweep['k']}, seeds {sweep['seeds']}, one random order per seed, "
+            f"{base['budget']['total']} {base['budget']['kind']} in batches of "
+            f"{base['training']['per_device_train_batch_size']} per point; "
             f"scored on {len(spec.evaluation.tasks)} lm-eval task(s): {', '.join(spec.evaluation.tasks)}"
         )
     for line in data.left_out():
