@@ -162,6 +162,8 @@ def test_demo_refuses_a_data_folder_it_cannot_use(tmp_path, monkeypatch, capsys)
     root = _write_real_layouts(tmp_path / "data")
     assert cli.main(["demo", "--data-dir", str(root), "--tatoeba", "deu,xyz", "--dry-run"]) == 2
     assert "--tatoeba: xyz" in capsys.readouterr().err
+    assert cli.main(["demo", "--tatoeba", "deu", "--dry-run"]) == 2  # a subset of what? no real data
+    assert "--tatoeba needs real data" in capsys.readouterr().err
 
 
 def test_answer_lines_are_the_summary_sentences():

@@ -62,8 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="xfer demo",
-        description="Smoke-scale end-to-end demo, offline: `xfer study` on the shipped demo study "
-        "(a tiny LM and all-MiniLM-L6-v2, k = 0..3 intermediate tasks, lm_eval, compare).",
+        description="End-to-end demo, offline: `xfer study` on the shipped smoke-scale demo study "
+        "(a tiny LM and all-MiniLM-L6-v2, k = 0..3 intermediate tasks, lm_eval, compare), or, "
+        "with --data-dir, the same study on real data (docs/case_study.md).",
     )
     add_run_options(parser, default_output=None)
     parser.add_argument(
@@ -261,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"xfer demo: {source} {data_dir}: not a folder", file=sys.stderr)
         return 2
     args.data_dir = data_dir.expanduser().resolve() if data_dir is not None else None
+    if args.tatoeba and args.data_dir is None:
+        print(f"xfer demo: --tatoeba needs real data (--data-dir or ${DATA_ENV})", file=sys.stderr)
+        return 2
     default_out = "xfer_demo_real" if args.data_dir else "xfer_demo"
     out = Path(args.output_dir or default_out).resolve()
     if args.fresh and out.exists() and not args.dry_run:
