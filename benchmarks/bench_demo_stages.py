@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/bench_demo_stages.py --data-dir ../shared/data          # runs the demo
     python benchmarks/bench_demo_stages.py --from-log demo.log               # a stamped log
+    # (lines stamped `[t=S]` or `HH:MM:SS`; its `uptime` lines before/after give the load)
     python benchmarks/bench_demo_stages.py --data-dir ../shared/data -- --tatoeba deu,fra
 
 It prints the table and appends it to ``benchmarks/RESULTS.md`` (``_common.append_results``:
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import append_results, markdown_table, timed_section  # noqa: E402
+from _common import SectionLoad, append_results, markdown_table, timed_section  # noqa: E402
 
 _STAMP = re.compile(r"^\[t=(\d+\.\d+)\] ?(.*)$")
 _CLOCK = re.compile(r"^(\d\d):(\d\d):(\d\d) (.*)$")  # HH:MM:SS stamps (e.g. `ts '%H:%M:%S'`)
@@ -54,6 +55,7 @@ _EVAL_END = re.compile(r"\[xfer study\] evaluate-(\S+?)-(k\d+-seed\d+): (evaluat
 _RUNNING = re.compile(r"Running (\w+) requests")
 _ANALYSIS = re.compile(r"\[xfer study\] analysis (\S+): ")
 _RUNTIME = re.compile(r"'train_runtime': '?([\d.]+)")
+_LOAD = re.compile(r"load average: ([\d.]+)")  # `uptime` lines around a logged run
 _STAGE_END = re.compile(r"\[xfer study\] (train|evaluate|analysis)[: ]|^== |^Report: |THE ANSWER")
 
 STAGES = (
@@ -242,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.from_log:
         text = args.from_log.read_text(encoding="utf-8", errors="replace")
-        what = f"stamped log {args.from_log}"
-        sections = []
+        what = f"stamped log {args.from_log.name}"
+        loads = [float(x) for x in _LOAD.findall(text)]
+        # the load of a logged run is known only from `uptime` lines before and after it
+        sections = [SectionLoad("xfer demo (logged)", loads[0], loads[-1])] if loads else None
     else:
         if not Path(args.data_dir).is_dir():
             print(f"bench_demo_stages: --data-dir {args.data_dir}: not a folder", file=sys.stderr)
@@ -264,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{largest_overhead(tl)}"
     )
     print("\n" + body)
-    if not args.no_append and not args.from_log:
+    if args.from_log and sections is None and not args.no_append:
+        print("bench_demo_stages: the log records no load average (`uptime` before and after): "
+              "not appended", file=sys.stderr)
+    elif not args.no_append:
         append_results("Real-data demo: where the time goes, per stage", body, sections)
     return 0
 
