@@ -339,7 +339,8 @@ def _run(args: argparse.Namespace, out: Path) -> int:
         "numbers are noise. The same study on real data (Tatoeba, XNLI, TyDiQA-GoldP and the\n"
         "English intermediate-task releases, in the layouts the README lists):\n\n"
         "  xfer demo --data-dir DATA      # or with XFER_DATA_DIR=DATA set\n\n"
-        "DATA is a folder of the public releases; without one, their Hub copies are:\n"
+        "DATA is a folder of the public releases' files (the demo runs offline and reads files\n"
+        "only; README, Local data, lists the layouts). The datasets and their Hub ids:\n"
         + "".join(f"  {line}\n" for line in REAL_DATA_SOURCES)
         + "(see docs/case_study.md for its answer on the project's real data). For a study of\n"
         "your own, write a study config (docs/study.md) and run:\n\n"
