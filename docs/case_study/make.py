@@ -62,6 +62,12 @@ def _design(run: Path, model: str, spec: dict[str, Any]) -> list[str]:
         f"- training split: `{base['split']}` (the tasks' dev releases)",
         f"- evaluation: {', '.join(f'`{t}`' for t in spec['evaluation']['tasks'])}",
     ]
+    tatoeba = [t.removeprefix("xfer_tatoeba_") for t in spec["evaluation"]["tasks"] if t.startswith("xfer_tatoeba_")]
+    if tatoeba:  # the pairs one by one: a subset of the 36 (`xfer demo --tatoeba`)
+        lines.append(
+            f"- **Tatoeba: {len(tatoeba)} of the 36 XTREME languages only** ({', '.join(tatoeba)}; "
+            "`xfer demo --tatoeba`): the answer is about these languages, not the 36"
+        )
     sweep_json = run / "checkpoints" / model / "sweep.json"
     if sweep_json.is_file():
         orders = {}
