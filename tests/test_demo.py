@@ -12,7 +12,8 @@ from xfer_tasks import cli
 
 
 @pytest.mark.slow
-def test_demo_end_to_end_then_resumes(tmp_path, capsys):
+def test_demo_end_to_end_then_resumes(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("XFER_DATA_DIR", raising=False)  # set, it would run the real-data study
     out = tmp_path / "demo"
     args = ["demo", "--output-dir", str(out), "--seeds", "1", "--train-steps", "2"]
     environment = dict(os.environ)
@@ -20,6 +21,7 @@ def test_demo_end_to_end_then_resumes(tmp_path, capsys):
     assert dict(os.environ) == environment  # the demo's offline variables etc. do not leak
     printed = capsys.readouterr().out
     assert "SMOKE-SCALE" in printed and "xfer study --config" in printed
+    assert "xfer demo --data-dir DATA" in printed and "mteb/tatoeba-bitext-mining" in printed
     # the scaling answer leads, and at smoke scale it claims no effect
     assert "points per added task" in printed
     assert "no effect of the number of intermediate tasks is detectable at this size" in printed
