@@ -13,6 +13,7 @@ output with the time it arrived; the stages are cut from the study's own log lin
 - ``Running xfer_embed requests`` to the next line after its progress bar: **embedding**
   (Tatoeba/BUCC sentences through the encoder); ``Running loglikelihood`` /
   ``Running generate_until`` requests likewise: **LM inference** (XNLI, TyDiQA);
+- inference phases take the progress bars' own elapsed times (output reaches a pipe in bursts);
 - the rest of the lm_eval process (retrieval search and metrics, aggregation, bootstrap
   standard errors, writing results and samples, exit): **scoring**;
 - ``[xfer study] analysis M: ...`` to the next analysis or the end: **analysis** (xfer compare,
@@ -152,13 +153,15 @@ def timeline(lines: list[tuple[float, str]]) -> Timeline:
             end = lines[j][0] if j < len(lines) else lines[-1][0]
             if phases:
                 tl.seconds[STAGES[2]] += phases[0][1] - t
+                done = phases[0][1]
                 for n, (kind, start) in enumerate(phases):
-                    # a phase ends at the first line after its progress bar closed: the next
-                    # stamped line after the last progress-bar line of this phase
-                    stop = phases[n + 1][1] if n + 1 < len(phases) else _phase_end(lines, start, end)
+                    stop = phases[n + 1][1] if n + 1 < len(phases) else end
+                    # the progress bars' own elapsed times: output may reach the log in bursts
+                    spent = _bar_seconds(lines, start, stop) or (stop - start)
                     stage = STAGES[3] if kind == "xfer_embed" else STAGES[4]
-                    tl.seconds[stage] += stop - start
-                tl.seconds[STAGES[5]] += end - _phase_end(lines, phases[-1][1], end)
+                    tl.seconds[stage] += spent
+                    done = start + spent
+                tl.seconds[STAGES[5]] += max(0.0, end - done)
             else:
                 tl.seconds[STAGES[2]] += end - t
             tl.units["evaluation"].append(end - t)
@@ -177,18 +180,22 @@ def timeline(lines: list[tuple[float, str]]) -> Timeline:
     return tl
 
 
-def _phase_end(lines: list[tuple[float, str]], start: float, end: float) -> float:
-    """The time of the first line after the progress bar that follows ``start`` closed."""
-    seen_bar = False
+_BAR = re.compile(r"^\s*(.*?):?\s*\d+%\|.*?\|\s*\d+/\d+ \[(?:(\d+):)?(\d+):(\d+)<")
+
+
+def _bar_seconds(lines: list[tuple[float, str]], start: float, stop: float) -> float:
+    """Seconds the progress bars between ``start`` and ``stop`` report (tqdm's elapsed time,
+    the largest per bar description, summed over descriptions)."""
+    longest: dict[str, float] = {}
     for t, line in lines:
-        if t < start or t > end:
+        if t < start or t > stop:
             continue
-        if "it/s]" in line or "s/it]" in line or "sent/s]" in line or "%|" in line:
-            seen_bar = True
-            continue
-        if seen_bar:
-            return t
-    return end
+        for part in line.split("\r"):
+            m = _BAR.match(part)
+            if m:
+                seconds = int(m.group(2) or 0) * 3600 + int(m.group(3)) * 60 + int(m.group(4))
+                longest[m.group(1).strip()] = max(longest.get(m.group(1).strip(), 0.0), seconds)
+    return float(sum(longest.values()))
 
 
 def table(tl: Timeline) -> str:

@@ -53,9 +53,10 @@ def test_stages_are_cut_from_the_study_log(bench):
     assert s["training: optimizer steps"] == pytest.approx(8.0)  # the Trainer's train_runtime
     assert s["training: data, model load, save"] == pytest.approx(11.0 - 8.0)
     assert s["lm_eval start-up"] == pytest.approx((20.0 - 12.5) + (50.0 - 45.5))
-    assert s["embedding (encoder forward)"] == pytest.approx(41.0 - 20.0)
-    assert s["LM inference (loglikelihood, generation)"] == pytest.approx((56.0 - 50.0) + (61.0 - 56.0))
-    assert s["scoring (search, metrics, stderr, writing)"] == pytest.approx((45.0 - 41.0) + (62.0 - 61.0))
+    # inference phases take the progress bars' own elapsed times (output can arrive in bursts)
+    assert s["embedding (encoder forward)"] == pytest.approx(20.0)
+    assert s["LM inference (loglikelihood, generation)"] == pytest.approx(5.0 + 4.0)
+    assert s["scoring (search, metrics, stderr, writing)"] == pytest.approx((45.0 - 40.0) + (62.0 - 60.0))
     assert s["analysis (xfer compare, plots)"] == pytest.approx(74.0 - 63.0)
     assert "lm_eval start-up" in bench.largest_overhead(tl)
 
