@@ -24,10 +24,11 @@ LOG = """\
 [t=41.000] hf (pretrained=/x/k03-seed0), gen_kwargs: (None)
 [t=45.000] [xfer study] evaluate-encoder-k03-seed0: evaluated
 [t=45.500] [xfer study] evaluate causal-lm k00-seed0: lm_eval ...
-[t=50.000] INFO Running loglikelihood requests
-[t=55.000] 100%|##########| 30/30 [00:05<00:00, 6.0it/s]
-[t=56.000] INFO Running generate_until requests
-[t=60.000] 100%|##########| 3/3 [00:04<00:00, 0.7it/s]
+[t=50.000] 2026-12-04:21:20:13 INFO     [evaluator:589] Running loglikelihood requests
+[t=51.000] Running loglikelihood requests:   0%|          | 0/30 [00:00<?, ?it/s]
+[t=55.000] Running loglikelihood requests: 100%|##########| 30/30 [00:05<00:00, 6.0it/s]
+[t=56.000] 2026-12-04:21:24:22 INFO     [evaluator:589] Running generate_until requests
+[t=60.000] Running generate_until requests: 100%|##########| 3/3 [00:04<00:00, 0.7it/s]
 [t=61.000] |xfer_xnli_en| 1 | acc | 0.34 |
 [t=62.000] [xfer study] evaluate-causal-lm-k00-seed0: evaluated
 [t=63.000] [xfer study] analysis encoder: xfer compare over 6 result folder(s)
