@@ -51,7 +51,7 @@ def _design(run: Path, model: str, spec: dict[str, Any]) -> list[str]:
     batch = int(base["training"]["per_device_train_batch_size"])
     total = int(base["budget"]["total"])
     lines = [
-        f"- base model: `{Path(str(base['model']['name_or_path'])).name}` ({base['model']['kind']}, "
+        f"- base model: `{'/'.join(Path(str(base['model']['name_or_path'])).parts[-2:])}` ({base['model']['kind']}, "
         f"max_seq_length {base['model']['max_seq_length']})",
         f"- sweep: k = {sweep['k']} of {len(sweep['tasks'])} tasks ({', '.join(sweep['tasks'])}), "
         f"seeds {sweep['seeds']}, order `{sweep.get('order')}`"
