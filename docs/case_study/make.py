@@ -94,7 +94,10 @@ def _wall(run: Path) -> str:
     end = (run / "report" / "index.html").stat().st_mtime if (run / "report" / "index.html").is_file() else None
     if start is None or end is None:
         return "unknown"
-    return f"{(end - start) / 60:.1f} min (study.yaml written to report/index.html written; the tiny-LM build before it is seconds)"
+    return (
+        f"{(end - start) / 60:.1f} min from the study's last start to its report (a resumed run "
+        "counts from its restart; study.yaml is rewritten then)"
+    )
 
 
 def block(run: Path) -> str:
