@@ -145,6 +145,10 @@ class RealData:
             lines.append(f"Tatoeba languages not scored ({len(missing)} of 36): {', '.join(missing)}")
         if not self.bucc:
             lines.append(f"BUCC 2018: no official files in {self.root / 'bucc2018'} (not scored)")
+        if not self.tatoeba:
+            lines.append("the encoder half: no Tatoeba files, so no all-MiniLM-L6-v2 sweep")
+        if not self.xnli and not self.tydiqa:
+            lines.append("the causal half: no XNLI or TyDiQA-GoldP files, so no tiny-LM sweep")
         return lines
 
 
