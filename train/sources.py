@@ -21,6 +21,13 @@ Readers for the official release layouts:
 - ``conll``: bring-your-own ``token<TAB>tag`` lines, blank line between sentences.
 
 ``label_files`` (SocialIQA's ``train-labels.lst``) add a ``label`` to record i from line i.
+
+A task may declare several local layouts (``local.alternatives``, see task_spec.py): the
+first that declares the split and whose files are all present is read, and its files are
+what the fingerprint and the manifest's ``origin`` record. When the task's folder exists but
+no layout serves the split, the error names every path tried and, when another split is
+present (a release of dev data only, such as ANLI's annotated CSVs), says to ask for that
+split explicitly.
 """
 
 from __future__ import annotations
@@ -223,14 +230,29 @@ def _expand(folder: Path, names: list[str]) -> list[Path] | None:
     return paths or None
 
 
+def local_layout(task: TaskSpec, split: str, root: Path) -> SourceSpec | None:
+    """The first local layout of ``task`` that declares ``split`` and has all its files under
+    ``root`` (nothing is read), or None."""
+    if task.local is None:
+        return None
+    for src in task.local.layouts:
+        if split in src.files and _expand(root / (src.subdir or task.name), src.files[split]) is not None:
+            return src
+    return None
+
+
 def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
-    src = task.local
-    if src is None or split not in src.files:
+    """The records of :func:`local_layout`'s layout; None when no layout has the split."""
+    src = local_layout(task, split, root)
+    if src is None:
         return None
     folder = root / (src.subdir or task.name)
     paths = _expand(folder, src.files[split])
-    if paths is None:
-        return None
+    assert paths is not None
+    return _read_layout(task, src, split, folder, paths)
+
+
+def _read_layout(task: TaskSpec, src: SourceSpec, split: str, folder: Path, paths: list[Path]) -> RawData:
     records: list[dict[str, Any]] = []
     for path in paths:
         records.extend(read_local_file(path, src))
@@ -260,6 +282,26 @@ def _load_local(task: TaskSpec, split: str, root: Path) -> RawData | None:
     )
 
 
+def _missing_split_hint(task: TaskSpec, split: str, root: Path) -> str:
+    """Why no local layout serves ``split``: the layouts present here and the splits they have."""
+    assert task.local is not None
+    present: list[tuple[str, str]] = []  # (layout, split)
+    for src in task.local.layouts:
+        folder = root / (src.subdir or task.name)
+        for other, names in sorted(src.files.items()):
+            if other != split and _expand(folder, names) is not None:
+                present.append((src.layout or f"{src.format or 'declared'} files", other))
+    if present:
+        layout, other = present[0]
+        return (
+            f"present here: {layout} ({other} split); a release of {other} data is used for "
+            f"training only when the config asks for it: set `split: {other}`"
+        )
+    if not any(split in src.files for src in task.local.layouts):
+        return f"the task's local layouts declare no {split!r} files"
+    return ""
+
+
 def _load_hub(task: TaskSpec, split: str) -> RawData:
     from xfer_tasks.data._source import hub_dataset
 
@@ -287,27 +329,33 @@ def _as_list(value: Any) -> list[str]:
 
 
 def load_raw(task: TaskSpec, split: str, data_dir: str | Path | None = None) -> RawData:
-    """Raw records of ``task``/``split``: local release files first, then the Hub."""
+    """Raw records of ``task``/``split``: local release files first (the first of the task's
+    local layouts that has the split's files), then the Hub."""
     root = Path(data_dir).expanduser() if data_dir else local_data_root()
     local_path = None
     if task.local is not None and root is not None:
-        folder = root / (task.local.subdir or task.name)
-        local_path = folder
+        layouts = task.local.layouts
+        folders = list(dict.fromkeys(root / (src.subdir or task.name) for src in layouts))
+        local_path = folders[0]
         found = _load_local(task, split, root)
         if found is not None:
             return found
-        if split in task.local.files:
-            local_path = ", ".join(str(folder / f) for f in task.local.files[split])
-        if folder.is_dir():  # the local folder is the only source (xfer_tasks/data/_source.py)
+        tried = [
+            root / (src.subdir or task.name) / name
+            for src in layouts
+            for name in src.files.get(split, [])
+        ]
+        if tried:
+            local_path = ", ".join(str(p) for p in tried)
+        if any(folder.is_dir() for folder in folders):
+            # the local folder is the only source (xfer_tasks/data/_source.py)
             from xfer_tasks.data._source import missing_local_file
 
-            declared = task.local.files.get(split)
-            hint = "" if declared else f"the task's local layout declares no {split!r} files"
             raise missing_local_file(
                 f"{task.name} ({split})",
                 task.hub_id,
-                [folder / f for f in declared] if declared else [folder],
-                hint,
+                tried or folders,
+                _missing_split_hint(task, split, root),
             )
     reason = "no Hub copy (licensed data: bring your own files)"
     if task.hub is not None:

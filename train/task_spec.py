@@ -16,11 +16,16 @@ Schema (every key is checked; errors name the file and the field)::
           fields: {...}, label_map: {...}}     # or hub: null when there is no Hub copy
     local:
       subdir: mnli                   # under the data root ($XFER_DATA_DIR)
+      layout: MultiNLI 1.0 jsonl     # optional: the release layout's name (manifests, errors)
       format: jsonl                  # jsonl | json | csv | tsv | squad_json | hellaswag_text | ccg_auto | conll
       files: {train: [multinli_1.0/multinli_1.0_train.jsonl], validation: [...]}   # globs allowed
       label_files: {train: [...]}    # optional, one label per line, aligned with the records
       fields: {...}                  # optional, overrides the task-level fields for this source
       label_map: {...}
+      alternatives:                  # optional: other public release layouts of the same data
+        - layout: GLUE MNLI tsv
+          files: {train: [MNLI/train.tsv], validation: [MNLI/dev_matched.tsv]}
+          format: tsv                # each key given replaces the primary layout's; the rest is inherited
     fields: {premise: sentence1, hypothesis: sentence2, label: gold_label}
     label_map: {"0": entailment, ...}   # raw label value -> class name (classification) or index
     drop_labels: ["-", "-1"]          # raw label values whose records are dropped (and counted)
@@ -30,6 +35,13 @@ Schema (every key is checked; errors name the file and the field)::
     inputs: [premise, hypothesis]     # classification: the one or two text fields (encoders)
     verbalizer: {entailment: "yes", ...}           # classification: class -> answer word
     template: {prompt: "...{premise}...", answer: " {label_text}"}
+
+Local layouts: the primary ``local`` block, then each of ``local.alternatives`` in order. For
+a split, the first layout that declares files for it and whose files are all present is read
+(``sources.py``); ``files`` and ``label_files`` of an alternative replace the primary's as a
+whole (an alternative that only has a dev release declares only ``validation``). A release
+that only publishes dev data is therefore read only by a config that asks for
+``split: validation`` explicitly: training on it is never silent.
 
 A field mapping value is a dotted path into the raw record (``question.stem``), a path with
 ``[*]`` to collect from a list (``question.choices[*].text``), a list of paths (collected into
@@ -71,7 +83,7 @@ _TOP_KEYS = {
 _HUB_KEYS = {"path", "name", "split", "revision", "fields", "label_map", "drop_labels"}
 _LOCAL_KEYS = {
     "subdir", "format", "files", "label_files", "fields", "label_map", "drop_labels",
-    "delimiter", "quoting",
+    "delimiter", "quoting", "layout", "alternatives",
 }  # fmt: skip
 
 
@@ -99,6 +111,13 @@ class SourceSpec:
     label_files: dict[str, list[str]] = field(default_factory=dict)
     delimiter: str | None = None
     quoting: str | None = None
+    layout: str | None = None  # the release layout's name (local sources)
+    alternatives: tuple[SourceSpec, ...] = ()  # other local layouts, tried in order
+
+    @property
+    def layouts(self) -> tuple[SourceSpec, ...]:
+        """This local layout, then its alternatives: the order sources.py tries them in."""
+        return (self, *self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -193,6 +212,10 @@ def _source(
     quoting = block.get("quoting")
     if quoting not in (None, "none", "minimal"):
         raise _fail(where, "local.quoting", "expected 'none' or 'minimal'")
+    layout = block.get("layout")
+    if layout is not None and (not isinstance(layout, str) or not layout):
+        raise _fail(where, "local.layout", "expected the release layout's name (a string)")
+    alternatives = _alternatives(block, where, top)
     return SourceSpec(
         **common,
         subdir=str(block.get("subdir", top["name"])),
@@ -204,7 +227,29 @@ def _source(
         },
         delimiter=block.get("delimiter"),
         quoting=quoting,
+        layout=layout,
+        alternatives=alternatives,
     )
+
+
+def _alternatives(block: dict[str, Any], where: str, top: dict[str, Any]) -> tuple[SourceSpec, ...]:
+    """``local.alternatives``: each entry's keys replace the primary layout's (files as a whole)."""
+    entries = block.get("alternatives")
+    if entries is None:
+        return ()
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise _fail(where, "local.alternatives", "expected a list of local layouts (mappings)")
+    inherited = {k: v for k, v in block.items() if k not in ("alternatives", "layout", "label_files")}
+    out = []
+    for i, entry in enumerate(entries):
+        if "alternatives" in entry:
+            raise _fail(where, f"local.alternatives[{i}].alternatives", "alternatives do not nest")
+        if "files" not in entry:
+            raise _fail(where, f"local.alternatives[{i}].files", "required: the files of this layout")
+        spec = _source({**inherited, **entry}, "local", f"{where} (local.alternatives[{i}])", top)
+        assert spec is not None
+        out.append(spec)
+    return tuple(out)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +285,7 @@ def parse_task_spec(data: Any, where: str) -> TaskSpec:
         local = _source(data["local"], "local", where, data)
         if hub is None and local is None:
             raise _fail(where, "hub/local", "a task needs at least one source")
-        for src in (hub, local):
+        for src in (hub, *(local.layouts if local else ())):
             if src is None:
                 continue
             missing = [f for f in REQUIRED_FIELDS[ttype] if f not in src.fields]
