@@ -32,12 +32,9 @@ split explicitly.
 
 from __future__ import annotations
 
-import bz2
 import csv
 import glob
-import gzip
 import hashlib
-import io
 import json
 import re
 import sys
@@ -48,6 +45,7 @@ from typing import Any
 
 from xfer_tasks.data import DataFormatError, DataMissingError, local_data_root
 from xfer_tasks.data.squad_format import iter_squad_questions
+from xfer_tasks.data.text_files import open_text, read_text
 
 from .task_spec import SourceSpec, TaskSpec
 
@@ -65,12 +63,10 @@ class RawData:
     fingerprint: str  # sha256 of the local files, or the Hub datasets fingerprint
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".bz2":
-        return io.TextIOWrapper(bz2.open(path, "rb"), encoding="utf-8", newline="")
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+def _open_text(path: Path):
+    """The release file as text: a byte-order mark read as such, a bad byte one line naming
+    the file and its line (xfer_tasks.data.text_files, which every reader of user data uses)."""
+    return open_text(path, newline="")
 
 
 def _guess_format(path: Path) -> str:
@@ -264,7 +260,7 @@ def _read_layout(task: TaskSpec, src: SourceSpec, split: str, folder: Path, path
         labels = [
             line.strip()
             for p in label_paths
-            for line in p.read_text(encoding="utf-8").splitlines()
+            for line in read_text(p).splitlines()
             if line.strip()
         ]
         if len(labels) != len(records):

@@ -298,3 +298,26 @@ def test_real_release_files_read_with_the_shipped_yaml(shared_data, task, count,
     assert all(e.prompt and e.answer.strip() for e in data.examples)
     if spec.type == "classification":
         assert {e.fields["label"] for e in data.examples} == set(spec.labels)
+
+
+# --- encoding: every training reader opens files through xfer_tasks.data.text_files --------
+
+
+def test_a_byte_order_mark_is_read_as_such_in_a_training_csv(tmp_path):
+    write_anli_annotated(tmp_path)
+    path = tmp_path / "anli" / "ANLI_analysis_r1_dev.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as Excel saves a CSV
+    records = load_raw(load_task_spec("anli"), "validation", tmp_path).records
+    assert records[0]["context"].startswith("Round 1")  # header found, no U+FEFF anywhere
+    assert not any("\ufeff" in key for key in records[0])
+
+
+def test_a_bad_byte_in_a_compressed_release_names_its_line(tmp_path):
+    folder = tmp_path / "hellaswag"
+    folder.mkdir()
+    good = "Baking cookies: A woman\n0\nmixes.\nsings.\nruns.\nsleeps.\n" * 200
+    raw = good.encode() + b"Baking: caf\xe9\n0\na\nb\nc\nd\n"  # latin-1 on line 1201
+    with bz2.open(folder / "hellaswag_val_full.txt.bz2", "wb") as fh:
+        fh.write(raw)
+    with pytest.raises(DataFormatError, match=r"hellaswag_val_full.txt.bz2: line 1201 is not valid UTF-8"):
+        load_raw(load_task_spec("hellaswag"), "validation", tmp_path)

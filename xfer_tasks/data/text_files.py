@@ -18,21 +18,36 @@ missing file is :class:`~xfer_tasks.data.DataMissingError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bz2
+import gzip
+import io
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from xfer_tasks.data import DataFormatError, DataMissingError
 
+# Compressed releases (HellaSwag's .txt.bz2, gzipped dumps) are read through their decompressor.
+_BINARY_OPENERS: dict[str, Callable[[Path], BinaryIO]] = {
+    ".bz2": lambda path: bz2.open(path, "rb"),
+    ".gz": lambda path: gzip.open(path, "rb"),
+}
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    opener = _BINARY_OPENERS.get(path.suffix)
+    return opener(path) if opener else open(path, "rb")
+
 
 def first_bad_utf8_line(path: Path) -> tuple[int, str]:
-    """(1-based line number, reason) of the first line of ``path`` that is not UTF-8.
+    """(1-based line number, reason) of the first line of ``path`` (decompressed when it ends
+    in .bz2 or .gz) that is not UTF-8.
 
     Lines are split at ``\\n`` bytes, which never occur inside a UTF-8 multi-byte sequence,
     so the split cannot cut a character in two. ``(0, "")`` when every line decodes.
     """
-    with open(path, "rb") as handle:
+    with _open_binary(path) as handle:
         for line_no, raw in enumerate(handle, start=1):
             try:
                 raw.decode("utf-8")
@@ -53,11 +68,11 @@ def _not_utf8(path: Path, err: UnicodeDecodeError) -> DataFormatError:
 
 @contextmanager
 def open_text(path: Path, newline: str | None = None) -> Iterator[TextIO]:
-    """``open(path, encoding="utf-8-sig", newline=newline)``; a decoding error raised while the
-    caller reads (a csv reader, a line loop) becomes one :class:`DataFormatError` naming the
-    file and the line of the bad byte."""
+    """``open(path, encoding="utf-8-sig", newline=newline)`` (through bz2/gzip for .bz2/.gz);
+    a decoding error raised while the caller reads (a csv reader, a line loop) becomes one
+    :class:`DataFormatError` naming the file and the line of the bad byte."""
     try:
-        with open(path, encoding="utf-8-sig", newline=newline) as handle:
+        with io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", newline=newline) as handle:
             yield handle
     except UnicodeDecodeError as err:
         raise _not_utf8(path, err) from None
