@@ -58,7 +58,7 @@ def _expand(value: str, key: str, config) -> str:
 
     expanded = os.path.expandvars(str(value))
     if "$" in expanded:
-        raise ConfigError(f"{config.source}: key {key!r}: environment variable in {value!r} is not set")
+        raise ConfigError(f"{config.source}: {key}: environment variable in {value!r} is not set")
     return expanded
 
 

@@ -50,7 +50,7 @@ def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsy
     assert train_main(["--config", str(config), "--output-dir", str(out)]) == 2
     line = _one_line(capsys)
     named = "model.lora.r" if key == "lora" else f"{section}.{key}"
-    assert line.startswith(f"xfer train: {config}: key '{named}': ")
+    assert line.startswith(f"xfer train: {config}: {named}: ")
     assert expected in line
     assert not out.exists() and not (tmp_path / "ck.work").exists()
 
@@ -58,7 +58,7 @@ def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsy
 def test_target_phase_training_is_checked_too(tiny_lm):
     data = tiny_config(tiny_lm, ["mnli"])
     data["target_phase"] = {"tasks": ["mnli"], "training": {"learning_rate": "slow"}}
-    with pytest.raises(ConfigError, match="key 'target_phase.training.learning_rate': expected a number"):
+    with pytest.raises(ConfigError, match="target_phase.training.learning_rate: expected a number"):
         parse_config(data, "cfg.yaml")
 
 
@@ -84,7 +84,7 @@ def test_model_that_is_neither_folder_nor_hub_id(tmp_path, tiny_lm, capsys, mode
     code = train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck"), "--model", model])
     line = _one_line(capsys)
     assert code == 2
-    assert "key 'model.name_or_path (--model)'" in line and expected in line
+    assert "model.name_or_path (--model):" in line and expected in line
     assert not (tmp_path / "ck").exists()
 
 

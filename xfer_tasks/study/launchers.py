@@ -89,6 +89,7 @@ class SubmititLauncher:
         slurm = dict(self.settings.get("slurm") or {})
         overrides = slurm.pop("evaluate", None) or {}
         slurm.pop("multi_gpu", None)
+        slurm.pop("max_num_timeout", None)
         if stage == "evaluate":
             slurm.update(overrides)
         return slurm
@@ -106,7 +107,11 @@ class SubmititLauncher:
         return params
 
     def executor(self, study: Study, stage: str):
-        executor = submitit.AutoExecutor(folder=str(study.logs_dir / stage), cluster=self.cluster)
+        extra = {}
+        max_num_timeout = (self.settings.get("slurm") or {}).get("max_num_timeout")
+        if self.cluster == "slurm" and max_num_timeout is not None:
+            extra["slurm_max_num_timeout"] = int(max_num_timeout)  # requeues after a time limit
+        executor = submitit.AutoExecutor(folder=str(study.logs_dir / stage), cluster=self.cluster, **extra)
         executor.update_parameters(**self.parameters(stage))
         return executor
 

@@ -430,23 +430,30 @@ def evaluate_point(study: Study, unit: Unit) -> str:
 
 # ---- analysis -----------------------------------------------------------------------------
 def run_analysis(study: Study) -> list[Path]:
-    """`xfer compare` per model over all its results; an index page; returns the report folders."""
+    """`xfer compare`'s analysis per model over all its results, called as library functions
+    (its terminal table is not printed: the study prints each model's answer once, at the end);
+    an index page; returns the report folders."""
     from xfer_tasks.compare import cli_compare
+    from xfer_tasks.compare.comparison import compare_runs
+    from xfer_tasks.compare.report import write_report
+    from xfer_tasks.compare.results import ResultsError, assign_labels, load_runs
+    from xfer_tasks.compare.scaling import analyze, has_trend
 
+    defaults = cli_compare.build_parser().parse_args(["results"])  # compare's own defaults
+    options = {key: getattr(defaults, key) for key in ("bootstrap_iters", "alpha", "seed")}
+    options.update({k: v for k, v in study.config.analysis.items() if k in options and v is not None})
     reports = []
     for spec in study.config.models:
         results = [str(study.results(spec.name, u.point)) for u in study.units("evaluate") if u.model == spec.name]
         report = study.report(spec.name)
-        args = [*results, "--out", str(report)]
-        analysis = study.config.analysis
-        for key, flag in (("baseline", "--baseline"), ("bootstrap_iters", "--bootstrap-iters"),
-                          ("alpha", "--alpha"), ("seed", "--seed")):  # fmt: skip
-            if analysis.get(key) is not None:
-                args += [flag, str(analysis[key])]
         say(f"analysis {spec.name}: xfer compare over {len(results)} result folder(s)")
-        code = cli_compare.main(args)
-        if code != 0:
-            raise StudyError(f"xfer compare failed for {spec.name} (exit {code}): xfer compare {shlex.join(args)}")
+        try:
+            runs = load_runs(results)
+            assign_labels(runs, None)
+            comparison = compare_runs(runs, baseline=study.config.analysis.get("baseline"), labels=None, **options)
+        except ResultsError as err:
+            raise StudyError(f"xfer compare failed for {spec.name}: {err}") from None
+        write_report(comparison, str(report), analyze(runs) if has_trend(runs) else None)
         reports.append(report)
     _write_index(study, reports)
     return reports
