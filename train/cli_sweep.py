@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_train import apply_overrides
+from .cli_train import EXIT_INTERRUPTED, apply_overrides, os_error_line, resume_command
 
 EXIT_USAGE = 2
 
@@ -156,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
         print(f"xfer sweep: {err}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, (ConfigError, TaskSpecError)) else 1
+    except OSError as err:  # a read-only or full output folder
+        print(f"xfer sweep: {os_error_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"xfer sweep: interrupted; run `{resume_command('xfer sweep', argv)}` again: complete points "
+              "are kept, the interrupted one resumes from its last Trainer checkpoint", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     print(f"[xfer sweep] {done} trained, {skipped} already complete: {out}", file=sys.stderr)
     print(out)
     return 0

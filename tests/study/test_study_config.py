@@ -120,3 +120,28 @@ def test_readme_study_config_parses(tmp_path):
     (tmp_path / "study.yaml").write_text(block.group(1))
     study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
     assert len(study.units("train")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]
+
+
+def test_duplicate_model_name_is_refused(tmp_path, tiny_lm, capsys):
+    """A model given twice: the last one used to win silently."""
+    path = write_tiny_study(tmp_path, tiny_lm, [0])
+    text = path.read_text()
+    models = text[text.index("models:\n") + len("models:\n") : text.index("evaluation:")]
+    path.write_text(text.replace(models, models + models))
+    out = tmp_path / "out"
+    assert main(["--config", str(path), "--output-dir", str(out), "--dry-run"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"xfer study: {path}: key 'tiny' is given twice") and not out.exists()
+
+
+def test_ctrl_c_is_one_line_exit_130(tmp_path, tiny_lm, capsys, monkeypatch):
+    from xfer_tasks.study import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_study", interrupted)
+    path = write_tiny_study(tmp_path, tiny_lm, [0])
+    assert main(["--config", str(path), "--output-dir", str(tmp_path / "out")]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("xfer study: interrupted;") and f"xfer study --config {path}" in line

@@ -36,7 +36,8 @@ UNKNOWN_GRACE_S = 300  # a job sacct does not know yet (just submitted) counts a
 def _wait_for_lock(study: Study, unit: Unit, poll_s: float) -> None:
     holder = lock_holder(study.lock_file(unit))
     if holder is not None:
-        say(f"{unit.stage} {unit.model} {unit.point}: running in another process ({holder}); waiting for it")
+        doing = "being evaluated" if unit.stage == "evaluate" else "being trained"
+        say(f"{unit.stage} {unit.model} {unit.point}: {doing} by {holder}; waiting for it")
     while lock_holder(study.lock_file(unit)) is not None:
         time.sleep(poll_s)
 
