@@ -105,6 +105,30 @@ def expand_variables(value: Any, variables: Mapping[str, str], where: str, key: 
     return _VARIABLE.sub(substitute, value)
 
 
+# ---- numbers: int stays int, float stays float, bools and NaN/inf refused ---------------
+def number(gt: float | None = None, lt: float | None = None) -> Any:
+    """A pydantic type for a YAML number (``2`` stays an int: ``--limit 2`` is not ``2.0``),
+    optionally in the open interval (gt, lt)."""
+    import math
+    from typing import Annotated
+
+    from pydantic import PlainValidator
+    from pydantic_core import PydanticCustomError
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PydanticCustomError("float_type", "Input should be a valid number")
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", "Input should be a finite number")
+        if gt is not None and not value > gt:
+            raise PydanticCustomError("greater_than", "Input should be greater than {gt}", {"gt": gt, "what": "a number"})
+        if lt is not None and not value < lt:
+            raise PydanticCustomError("less_than", "Input should be less than {lt}", {"lt": lt, "what": "a number"})
+        return value
+
+    return Annotated[Any, PlainValidator(check)]
+
+
 # ---- pydantic errors as one line --------------------------------------------------------
 def key_path(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
     """``("models", "q", "seeds", 1)`` -> ``models.q.seeds[1]``."""
@@ -187,8 +211,8 @@ def validation_line(err: Any, where: str, model: Any = None, prefix: str = "") -
     ctx = first.get("ctx") or {}
     if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<", "less_than_equal": "<="}[kind]
-        bound = next(iter(ctx.values()))
-        numeric = "an integer" if isinstance(value, int) and not isinstance(value, bool) else "a number"
+        bound = next(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
+        numeric = ctx.get("what") or ("an integer" if isinstance(value, int) and not isinstance(value, bool) else "a number")
         expected = f"{numeric} {op} {bound}"
     elif kind in ("literal_error", "enum"):
         expected = f"one of {ctx.get('expected', '')}"

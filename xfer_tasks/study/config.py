@@ -47,7 +47,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from xfer_tasks.config_io import ConfigFileError, expand_variables, read_yaml, validate
+from xfer_tasks.config_io import ConfigFileError, expand_variables, number, read_yaml, validate
 
 # The SLURM options a study may set, and the submitit AutoExecutor parameter each becomes.
 SLURM_KEYS: dict[str, str] = {
@@ -87,7 +87,7 @@ class EvaluationSection(_Section):
     batch_size: int | str = 8
     data_dir: str | None = None
     device: str | None = None
-    limit: Annotated[float, Field(gt=0)] | None = None
+    limit: number(gt=0) | None = None
     model_args: dict[str, Any] = Field(default_factory=dict)
     extra_args: list[str] = Field(default_factory=list)
     gpus: PositiveInt = 1
@@ -128,7 +128,7 @@ class AnalysisSection(_Section):
 
     baseline: str | None = None
     bootstrap_iters: PositiveInt | None = None
-    alpha: Annotated[float, Field(gt=0, lt=1)] | None = None
+    alpha: number(gt=0, lt=1) | None = None
     seed: Annotated[int, Field(ge=0)] | None = None
 
 
@@ -148,7 +148,7 @@ class SlurmOptions(_Section):
     constraint: str | None = None
     time_min: PositiveInt | None = None
     cpus_per_task: PositiveInt | None = None
-    mem_gb: Annotated[float, Field(gt=0)] | None = None
+    mem_gb: number(gt=0) | None = None
     gpus_per_node: Annotated[int, Field(ge=0)] | None = None
     array_parallelism: PositiveInt | None = None
     setup: list[str] | None = None
@@ -167,7 +167,7 @@ class LauncherSection(_Section):
     """``launcher:``, read by the launcher in use."""
 
     max_retries: Annotated[int, Field(ge=0)] = 1
-    poll_s: Annotated[float, Field(gt=0)] | None = None
+    poll_s: number(gt=0) | None = None
     local: LocalSection | None = None
     slurm: SlurmSection | None = None
 

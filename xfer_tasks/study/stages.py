@@ -351,14 +351,26 @@ def train_point(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None =
     work = study.train_work(unit.model, unit.point)
     command = train_command(study, unit, gpus, multi_gpu)
     say(f"train {unit.model} {unit.point}")
-    if gpus <= 1:  # in this process: no second interpreter to start
-        from xfer_tasks.train import cli_sweep
+    if gpus <= 1:  # in this process, through `xfer sweep`'s function: no second interpreter
+        from xfer_tasks.data import DataFormatError, DataMissingError
+        from xfer_tasks.train.checkpoint_io import OutputExistsError
+        from xfer_tasks.train.cli_sweep import run_sweep
+        from xfer_tasks.train.config import ConfigError
+        from xfer_tasks.train.run import ConfigChangedError
+        from xfer_tasks.train.task_spec import TaskSpecError
 
-        code = cli_sweep.main(command[3:])
+        try:
+            run_sweep(
+                study.sweep_config(unit.model), work, k=[unit.k], seeds=[unit.seed],
+                config_file=str(study.sweep_file(unit.model)),
+            )  # fmt: skip
+        except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
+            raise StudyError(f"training {unit.model} {unit.point} failed: {err}") from None
+        code = 0
     else:
         code = subprocess.run(command).returncode
     trained = work / unit.point
-    if code == 130:  # Ctrl-C inside `xfer sweep`: the study stops with its own resume line
+    if code == 130:  # Ctrl-C inside a multi-GPU `xfer sweep`: the study stops with its own resume line
         raise KeyboardInterrupt
     if code != 0 or not is_complete(trained):
         raise StudyError(f"training {unit.model} {unit.point} failed (exit {code}): {shlex.join(command)}")
