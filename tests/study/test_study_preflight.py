@@ -89,7 +89,7 @@ def test_sbatch_rejection_is_one_line(tmp_path, tiny_lm, capsys, monkeypatch):
     bin_dir.mkdir()
     sbatch = bin_dir / "sbatch"
     sbatch.write_text(
-        "#!/bin/sh\ncat > \"$0.script\"\n"
+        "#!/bin/sh\ncp \"$2\" \"$0.script\"\n"
         "grep -q 'partition=nope' \"$0.script\" && { echo 'sbatch: error: invalid partition specified: nope' >&2; "
         "echo 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2; exit 1; }\n"
         "echo 'sbatch: Job 1 to start at now'\n"

@@ -216,11 +216,12 @@ def sbatch_test_only(parameters: dict[str, Any], n_tasks: int, max_num_timeout: 
         inner = executor._executor
         if n_tasks > 1:
             inner.parameters["map_count"] = n_tasks  # what map_array sets: --array=0-(n-1)
-        script = inner._make_submission_file_text("true", "xfer-check")
-    try:
-        done = subprocess.run(["sbatch", "--test-only"], input=script, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return f"sbatch --test-only could not run: {_one_line(err)}"
+        script = Path(folder) / "submission_check.sh"
+        script.write_text(inner._make_submission_file_text("true", "xfer-check"), encoding="utf-8")
+        try:
+            done = subprocess.run(["sbatch", "--test-only", str(script)], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return f"sbatch --test-only could not run: {_one_line(err)}"
     if done.returncode == 0:
         return None
     lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
