@@ -78,6 +78,10 @@ def test_inline_study_killed_twice_finishes_without_redoing_points(tmp_path, tin
     assert not list((out / "results/tiny").glob("*.partial")) and not (out / "work/train/tiny/k02-seed0").exists()
     assert (out / "report/tiny/report.html").is_file() and (out / "report/index.html").is_file()
     assert "Report:" in log.out
+    # the answer is printed once (compare's own table with the same sentences used to precede it)
+    summary = (out / "report/tiny/summary.md").read_text(encoding="utf-8").splitlines()
+    first_sentence = next(line[2:] for line in summary if line.startswith("- "))
+    assert log.out.count(first_sentence) == 1, log.out
     sweep = json.loads((out / "checkpoints/tiny/sweep.json").read_text())
     assert [p["name"] for p in sweep["points"]] == POINTS
     assert main(["--config", str(config), "--output-dir", str(out), "--dry-run"]) == 0
