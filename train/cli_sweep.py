@@ -11,8 +11,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from .cli_train import apply_overrides
+from .cli_train import EXIT_INTERRUPTED, apply_overrides, os_error_line, resume_command
 
 EXIT_USAGE = 2
 
@@ -65,6 +66,86 @@ def point_state(path: Path, fingerprint: str) -> str:
     return "partial-changed" if changed else "partial"
 
 
+def run_sweep(
+    cfg: Any,
+    out: Path,
+    *,
+    k: list[int] | None = None,
+    seeds: list[int] | None = None,
+    overwrite: bool = False,
+    model: str | None = None,
+    data_dir: str | None = None,
+    dry_run: bool = False,
+    config_file: str | None = None,
+) -> tuple[int, int]:
+    """Train the points of the typed sweep config ``cfg`` (restricted to ``k`` / ``seeds``)
+    into ``out``; returns (trained, already complete). What `xfer sweep` runs and what a
+    study's training unit calls; errors are raised (ConfigError, ConfigChangedError, data
+    errors), not printed."""
+    from .checkpoint_io import write_json_durable
+    from .run import ConfigChangedError, _is_main, config_fingerprint, train_checkpoint
+    from .sweep import point_config, sweep_points
+
+    out = Path(out).resolve()
+    source = config_file or cfg.source
+    _check_selection("k values", "--k", k, cfg.k_values, source)
+    _check_selection("seeds", "--seeds", seeds, cfg.seeds, source)
+    points = [
+        p
+        for p in sweep_points(cfg)
+        if (k is None or p.k in k) and (seeds is None or p.seed in seeds)
+    ]
+    plan = []
+    for point in points:
+        config = apply_overrides(point_config(cfg, point), model, data_dir, None)
+        fingerprint = config_fingerprint(config)
+        path = out / point.name
+        plan.append((point, config, path, fingerprint, point_state(path, fingerprint)))
+    changed = [path for _, _, path, _, state in plan if state.endswith("-changed")]
+    if dry_run:
+        for point, _, _, _, state in plan:
+            shown = state if not (overwrite and state != "todo") else f"{state} (--overwrite: retrain)"
+            tasks = ",".join(str(t if isinstance(t, str) else t["name"]) for t in point.tasks) or "-"
+            print(f"{point.name}\t{shown}\t{tasks}")
+    if changed and not overwrite:
+        raise ConfigChangedError(
+            f"{len(changed)} point(s) on disk were trained from a different config "
+            f"({', '.join(p.name for p in changed)} in {out}); pass --overwrite to retrain them"
+        )
+    if dry_run:
+        return 0, 0
+    if _is_main():
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_durable(
+            out / "sweep.json",
+            {
+                "config_file": source,
+                "points": [
+                    {"name": p.name, "k": p.k, "seed": p.seed, "tasks": p.order[: p.k], "order": p.order}
+                    for p, *_ in plan
+                ],
+            },
+        )
+    done = skipped = 0
+    for point, config, path, fingerprint, state in plan:
+        if state == "complete" and not overwrite:
+            print(f"[xfer sweep] {point.name}: complete, skipped", file=sys.stderr)
+            skipped += 1
+            continue
+        print(f"[xfer sweep] {point.name}: training on {point.order[: point.k] or 'no tasks'}", file=sys.stderr)
+        sweep_info = {
+            "k": point.k,
+            "seed": point.seed,
+            "order": point.order,
+            "point": point.name,
+            "config_fingerprint": fingerprint,
+            "sweep_config": source,
+        }
+        train_checkpoint(config, path, overwrite=overwrite, sweep=sweep_info)
+        done += 1
+    return done, skipped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="xfer sweep",
@@ -85,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from xfer_tasks.data import DataFormatError, DataMissingError
 
-    from .checkpoint_io import OutputExistsError, write_json_durable
+    from .checkpoint_io import OutputExistsError
     from .config import ConfigError
-    from .run import ConfigChangedError, _is_main, config_fingerprint, train_checkpoint
-    from .sweep import load_sweep_config, point_config, sweep_points
+    from .run import ConfigChangedError
+    from .sweep import load_sweep_config
     from .task_spec import TaskSpecError
 
     try:
@@ -97,65 +178,23 @@ def main(argv: list[str] | None = None) -> int:
         if out is None:
             print("xfer sweep: no output folder: pass --output-dir or set output_dir", file=sys.stderr)
             return EXIT_USAGE
-        out = out.resolve()
-        _check_selection("k values", "--k", args.k, cfg.k_values, str(args.config))
-        _check_selection("seeds", "--seeds", args.seeds, cfg.seeds, str(args.config))
-        points = [
-            p
-            for p in sweep_points(cfg)
-            if (args.k is None or p.k in args.k) and (args.seeds is None or p.seed in args.seeds)
-        ]
-        plan = []
-        for point in points:
-            config = apply_overrides(point_config(cfg, point), args.model, args.data_dir, None)
-            fingerprint = config_fingerprint(config)
-            path = out / point.name
-            plan.append((point, config, path, fingerprint, point_state(path, fingerprint)))
-        changed = [path for _, _, path, _, state in plan if state.endswith("-changed")]
-        if args.dry_run:
-            for point, _, _, _, state in plan:
-                shown = state if not (args.overwrite and state != "todo") else f"{state} (--overwrite: retrain)"
-                tasks = ",".join(str(t if isinstance(t, str) else t["name"]) for t in point.tasks) or "-"
-                print(f"{point.name}\t{shown}\t{tasks}")
-        if changed and not args.overwrite:
-            raise ConfigChangedError(
-                f"{len(changed)} point(s) on disk were trained from a different config "
-                f"({', '.join(p.name for p in changed)} in {out}); pass --overwrite to retrain them"
-            )
+        done, skipped = run_sweep(
+            cfg, out, k=args.k, seeds=args.seeds, overwrite=args.overwrite, model=args.model,
+            data_dir=args.data_dir, dry_run=args.dry_run, config_file=str(args.config),
+        )  # fmt: skip
         if args.dry_run:
             return 0
-        if _is_main():
-            out.mkdir(parents=True, exist_ok=True)
-            write_json_durable(
-                out / "sweep.json",
-                {
-                    "config_file": str(args.config),
-                    "points": [
-                        {"name": p.name, "k": p.k, "seed": p.seed, "tasks": p.order[: p.k], "order": p.order}
-                        for p, *_ in plan
-                    ],
-                },
-            )
-        done = skipped = 0
-        for point, config, path, fingerprint, state in plan:
-            if state == "complete" and not args.overwrite:
-                print(f"[xfer sweep] {point.name}: complete, skipped", file=sys.stderr)
-                skipped += 1
-                continue
-            print(f"[xfer sweep] {point.name}: training on {point.order[: point.k] or 'no tasks'}", file=sys.stderr)
-            sweep_info = {
-                "k": point.k,
-                "seed": point.seed,
-                "order": point.order,
-                "point": point.name,
-                "config_fingerprint": fingerprint,
-                "sweep_config": str(args.config),
-            }
-            train_checkpoint(config, path, overwrite=args.overwrite, sweep=sweep_info)
-            done += 1
+        out = out.resolve()
     except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
         print(f"xfer sweep: {err}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, (ConfigError, TaskSpecError)) else 1
+    except OSError as err:  # a read-only or full output folder
+        print(f"xfer sweep: {os_error_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"xfer sweep: interrupted; run `{resume_command('xfer sweep', argv)}` again: complete points "
+              "are kept, the interrupted one resumes from its last Trainer checkpoint", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     print(f"[xfer sweep] {done} trained, {skipped} already complete: {out}", file=sys.stderr)
     print(out)
     return 0

@@ -39,6 +39,10 @@ def apply_overrides(config, model: str | None, data_dir: str | None, seed: int |
         config.data_dir = data_dir
         config.raw["data_dir"] = data_dir
     if seed is not None:
+        from .config import ConfigError
+
+        if seed < 0:
+            raise ConfigError(f"--seed: expected an integer >= 0, got {seed}")
         for phase in config.phases:
             phase.training["seed"] = seed
         config.raw.setdefault("training", {})["seed"] = seed
@@ -58,7 +62,7 @@ def _expand(value: str, key: str, config) -> str:
 
     expanded = os.path.expandvars(str(value))
     if "$" in expanded:
-        raise ConfigError(f"{config.source}: key {key!r}: environment variable in {value!r} is not set")
+        raise ConfigError(f"{config.source}: {key}: environment variable in {value!r} is not set")
     return expanded
 
 
@@ -81,8 +85,30 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
         print(f"xfer train: {err}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, (ConfigError, TaskSpecError, OutputExistsError)) else 1
+    except OSError as err:  # a read-only or full output folder, a file that vanished
+        print(f"xfer train: {os_error_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"xfer train: interrupted; run `{resume_command('xfer train', argv)}` again to resume "
+              "from the last Trainer checkpoint", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     print(path)
     return 0
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for Ctrl-C
+
+
+def os_error_line(err: OSError) -> str:
+    """An OSError (disk full, read-only folder, permission) as one line naming the path."""
+    where = f": {err.filename}" if getattr(err, "filename", None) else ""
+    return f"{err.strerror or err}{where}"
+
+
+def resume_command(prog: str, argv: list[str] | None) -> str:
+    import shlex
+
+    return f"{prog} {shlex.join(list(sys.argv[1:] if argv is None else argv))}".strip()
 
 
 if __name__ == "__main__":

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .budget import BudgetSpec
 from .mixture import MixtureSpec
 from .task_spec import deep_merge
@@ -113,7 +111,62 @@ class RunConfig:
 
 
 def _err(where: str, key: str, expected: str) -> ConfigError:
-    return ConfigError(f"{where}: key {key!r}: {expected}")
+    return ConfigError(f"{where}: {key}: {expected}")
+
+
+def _unknown(where: str, key: str, name: str, allowed: Any, note: str = "") -> ConfigError:
+    """An unknown key, with a did-you-mean from the allowed ones."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(allowed), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return _err(where, key, f"unknown{hint}; allowed: {sorted(allowed)}{note}")
+
+
+# TrainingArguments options xfer sets itself: given under trainer_args they would break resume
+# (output_dir: checkpoints where the resume does not look), the sweep's seeds (seed) or the
+# budget (max_steps, num_train_epochs). The run's own options belong under training:.
+XFER_TRAINER_ARGS = {
+    "output_dir": "xfer puts the Trainer's checkpoints in <out>.work/ (where a rerun resumes from); use --output-dir",
+    "overwrite_output_dir": "xfer decides (see --overwrite)",
+    "resume_from_checkpoint": "xfer resumes from <out>.work/ by itself",
+    "seed": "set training.seed (a sweep sets it per point)",
+    "data_seed": "follows training.seed",
+    "max_steps": "set budget: {kind: steps, total: N}",
+    "num_train_epochs": "set budget.epochs",
+    "save_strategy": "xfer saves every training.save_steps steps (what resume needs)",
+    "remove_unused_columns": "xfer's data collators need it false",
+    "length_column_name": "xfer's length-grouped batching sets it",
+}
+
+
+def _trainer_arg_names() -> set[str] | None:
+    try:
+        import dataclasses
+
+        from transformers import TrainingArguments
+    except Exception:  # noqa: BLE001 - without transformers the Trainer checks it later
+        return None
+    return {f.name for f in dataclasses.fields(TrainingArguments) if f.init}
+
+
+def check_trainer_args(args: dict[str, Any], where: str, key: str) -> None:
+    """Refuse trainer_args keys xfer controls, and keys that are no TrainingArguments option."""
+    for name in args:
+        if name in XFER_TRAINER_ARGS:
+            raise _err(where, f"{key}.{name}", f"not allowed under trainer_args: {XFER_TRAINER_ARGS[name]}")
+        if name in TRAINING_DEFAULTS:
+            raise _err(where, f"{key}.{name}", f"set it as training.{name}, not under trainer_args")
+    fields = _trainer_arg_names()
+    if fields is None:
+        return
+    for name in args:
+        if name not in fields:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), sorted(fields), n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _err(where, f"{key}.{name}", f"not a transformers TrainingArguments option{hint}")
 
 
 def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str) -> PhaseConfig:
@@ -132,7 +185,8 @@ def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str
         raise ConfigError(f"{where}: {name} phase: {err}") from err
     unknown = set(training) - set(TRAINING_DEFAULTS)
     if unknown:
-        raise _err(where, f"training.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(TRAINING_DEFAULTS)} (put other TrainingArguments under trainer_args)")
+        first = sorted(unknown)[0]
+        raise _unknown(where, f"training.{first}", first, TRAINING_DEFAULTS, " (put other TrainingArguments under trainer_args)")
     prefix = "target_phase.training" if name == "target" else "training"
     training = check_training(training, where, prefix)
     split = data.get("split", "train")
@@ -223,6 +277,7 @@ def check_training(training: dict[str, Any], where: str, prefix: str = "training
         raise _err(where, key("bf16"), f"expected auto, true or false, got {t['bf16']!r}")
     if not isinstance(t["trainer_args"], dict):
         raise _err(where, key("trainer_args"), f"expected a mapping of TrainingArguments options, got {t['trainer_args']!r}")
+    check_trainer_args(t["trainer_args"], where, key("trainer_args"))
     return t
 
 
@@ -242,7 +297,7 @@ def check_budget_mixture(mixture: Any, budget: Any, where: str, prefix: str = ""
             raise _err(where, f"{prefix}{section}", f"expected a mapping with keys {list(keys)}, got {value!r}")
         unknown = sorted(set(value) - set(keys))
         if unknown:
-            raise _err(where, f"{prefix}{section}.{unknown[0]}", f"unknown; allowed: {list(keys)}")
+            raise _unknown(where, f"{prefix}{section}.{unknown[0]}", unknown[0], keys)
     mixture, budget = mixture or {}, budget or {}
     if "strategy" in mixture and mixture["strategy"] not in STRATEGIES:
         raise _err(where, f"{prefix}mixture.strategy", f"expected one of {STRATEGIES}, got {mixture['strategy']!r}")
@@ -279,7 +334,7 @@ def check_model(model: dict[str, Any], where: str) -> None:
         raise _err(where, "model.lora", "expected null or {r, alpha, dropout, target_modules}")
     unknown = set(lora) - _LORA_KEYS
     if unknown:
-        raise _err(where, f"model.lora.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_LORA_KEYS)}")
+        raise _unknown(where, f"model.lora.{sorted(unknown)[0]}", sorted(unknown)[0], _LORA_KEYS)
     if "r" in lora:
         _int_at_least(lora["r"], 1, where, "model.lora.r")
     if "alpha" in lora:
@@ -299,13 +354,13 @@ def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
     data = copy.deepcopy(data)
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise _err(where, sorted(unknown)[0], f"unknown; allowed: {sorted(_TOP_KEYS)}")
+        raise _unknown(where, sorted(unknown)[0], sorted(unknown)[0], _TOP_KEYS)
     model = data.get("model")
     if not isinstance(model, dict) or not model.get("name_or_path"):
         raise _err(where, "model.name_or_path", "required: a Hub id or a local checkpoint folder")
     unknown = set(model) - _MODEL_KEYS
     if unknown:
-        raise _err(where, f"model.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_MODEL_KEYS)}")
+        raise _unknown(where, f"model.{sorted(unknown)[0]}", sorted(unknown)[0], _MODEL_KEYS)
     model.setdefault("kind", "causal")
     model.setdefault("max_seq_length", 512)
     model.setdefault("lora", None)
@@ -400,12 +455,16 @@ def check_model_loadable(name_or_path: str, revision: str | None, where: str, ke
         raise _err(where, key, f"cannot load model {name_or_path!r}: {problem}")
 
 
-def load_config(path: str | Path) -> RunConfig:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+def read_config_yaml(path: str | Path, what: str = "config") -> Any:
+    """A config file's data through xfer's one YAML reader (duplicate keys refused, one-line
+    errors), raised as :class:`ConfigError`."""
+    from xfer_tasks.config_io import ConfigFileError, read_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    return parse_config(data, str(path))
+        return read_yaml(path, what)
+    except ConfigFileError as err:
+        raise ConfigError(str(err)) from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    return parse_config(read_config_yaml(path), str(Path(path)))

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,9 @@ def train_checkpoint(
     run_file = work / "run.json"
     if is_main:
         remove_stale_staging(out)
+        if work.exists() and not run_file.is_file() and not _has_progress(work):
+            print(f"[xfer train] clearing {work}: left by a run that saved nothing", file=sys.stderr)
+            shutil.rmtree(work)
         if run_file.is_file():
             previous = json.loads(run_file.read_text())
             if previous.get("config_fingerprint") != fingerprint:
@@ -183,13 +187,21 @@ def train_checkpoint(
 
     current = config.model["name_or_path"]
     phases_info: list[dict[str, Any]] = []
-    for index, phase in enumerate(config.phases):
-        if not phase.tasks:
-            phases_info.append({**phase.describe(), "skipped": "no tasks (k = 0)"})
-            continue
-        info = _run_phase(config, phase, index, current, work, is_main)
-        phases_info.append(info)
-        current = str(work / f"phase-{index}-{phase.name}" / "final")
+    try:
+        for index, phase in enumerate(config.phases):
+            if not phase.tasks:
+                phases_info.append({**phase.describe(), "skipped": "no tasks (k = 0)"})
+                continue
+            info = _run_phase(config, phase, index, current, work, is_main)
+            phases_info.append(info)
+            current = str(work / f"phase-{index}-{phase.name}" / "final")
+    except BaseException:
+        # a run that fails before saving anything (missing data, a bad option the Trainer
+        # refuses) leaves no work folder for the fixed rerun to trip over; one with saved
+        # progress keeps it (the rerun resumes from it)
+        if is_main and not _has_progress(work):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
 
     if is_main:
         staged = staging_dir(out)

@@ -8,7 +8,7 @@ phase) and the sweep axes::
       tasks: [anli_plus, mnli, squad, ...]   # the N candidate tasks
       order: given                      # given | random (one permutation, nested prefixes)
       order_seed: 0                     # seeds the random permutation
-      order_per_seed: false             # true: a different permutation for every seed
+      order_per_seed: true              # default: one permutation per seed; false: order_seed's for all
       k: all                            # all = 0..N, or a list such as [0, 1, 2, 4, 9]
       seeds: [0, 1, 2]
     output_dir: sweeps/my-sweep
@@ -26,13 +26,60 @@ import copy
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from .config import ConfigError, RunConfig, parse_config
+from .config import ConfigError, RunConfig, parse_config, read_config_yaml
 
-_SWEEP_KEYS = {"tasks", "order", "order_seed", "order_per_seed", "k", "seeds"}
+
+class SweepAxes(BaseModel):
+    """The ``sweep:`` section (typed: strict ints and bools, unknown keys refused)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    tasks: list[str | dict[str, Any]] = Field(min_length=1)
+    order: Literal["given", "random"] = "given"
+    order_seed: int = Field(0, ge=0)
+    # one random order per seed (issue 17): seeds then vary the task subsets too, so the
+    # spread over seeds includes "which tasks"; false reuses order_seed's order for all seeds
+    order_per_seed: bool = True
+    k: Any = "all"
+    seeds: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [0], min_length=1)
+
+    @field_validator("tasks")
+    @classmethod
+    def _distinct(cls, tasks: list[Any]) -> list[Any]:
+        for task in tasks:
+            if isinstance(task, dict) and "name" not in task:
+                raise ValueError(f"entry {task!r}: expected a task name or a mapping with 'name'")
+        names = [_task_name(t) for t in tasks]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"task {twice[0]!r} is listed twice")
+        return tasks
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, k: Any, info: ValidationInfo) -> Any:
+        n = len(info.data.get("tasks") or [])
+        if k == "all":
+            return k
+        if not isinstance(k, list) or not k or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= n for v in k):
+            raise ValueError(f"expected 'all' or a non-empty list of integers 0..{n}, got {k!r}")
+        return k
+
+
+class SweepFile(BaseModel):
+    """An ``xfer sweep`` config file (``base`` is checked by :func:`parse_config`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sweep: SweepAxes
+    base: dict[str, Any] | None = None
+    base_config: str | None = None
+    output_dir: str | None = None
+    description: str = ""
 
 
 @dataclass
@@ -66,61 +113,40 @@ def _task_name(ref: Any) -> str:
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: sweep config not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    return parse_sweep_config(data, path)
+    return parse_sweep_config(read_config_yaml(path, "sweep config"), path)
 
 
-def parse_sweep_config(data: Any, path: Path) -> SweepConfig:
-    where = str(path)
-    if not isinstance(data, dict) or "sweep" not in data:
-        raise ConfigError(f"{where}: key 'sweep': required mapping")
-    unknown = set(data) - {"sweep", "base", "base_config", "output_dir", "description"}
-    if unknown:
-        raise ConfigError(f"{where}: key {sorted(unknown)[0]!r}: unknown")
-    if ("base" in data) == ("base_config" in data):
-        raise ConfigError(f"{where}: key 'base'/'base_config': give exactly one")
-    if "base_config" in data:
-        base_path = (path.parent / data["base_config"]).resolve()
-        if not base_path.is_file():
-            raise ConfigError(f"{where}: key 'base_config': {base_path} not found")
-        base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+def parse_sweep_config(data: Any, path: Path, prefix: str = "", where: str | None = None) -> SweepConfig:
+    """Validate a sweep config mapping. ``where`` names the file in errors (default ``path``)
+    and ``prefix`` the key path above this mapping (``models.qwen05`` inside a study)."""
+    from xfer_tasks.config_io import validate
+
+    where = where or str(path)
+    if isinstance(data, dict) and "sweep" not in data:
+        raise ConfigError(f"{where}: {prefix + '.' if prefix else ''}sweep: required: the sweep axes (tasks, k, seeds)")
+    parsed = validate(SweepFile, data, where, prefix, error=ConfigError)
+    if (parsed.base is None) == (parsed.base_config is None):
+        raise ConfigError(f"{where}: {prefix + '.' if prefix else ''}base/base_config: give exactly one")
+    if parsed.base_config is not None:
+        base_path = (path.parent / parsed.base_config).resolve()
+        base = read_config_yaml(base_path, "base config")
         where_base = str(base_path)
     else:
-        base, where_base = data["base"], f"{where} (base)"
+        base, where_base = parsed.base, f"{where} ({prefix + '.' if prefix else ''}base)"
+    if not isinstance(base, dict):
+        raise ConfigError(f"{where_base}: expected a mapping (the base run config)")
     parse_config({**base, "tasks": base.get("tasks", [])}, where_base)  # validate early
-    sweep = data["sweep"]
-    if not isinstance(sweep, dict) or set(sweep) - _SWEEP_KEYS:
-        raise ConfigError(f"{where}: key 'sweep': expected a mapping with keys {sorted(_SWEEP_KEYS)}")
-    tasks = sweep.get("tasks")
-    if not isinstance(tasks, list) or not tasks:
-        raise ConfigError(f"{where}: key 'sweep.tasks': expected a non-empty list of tasks")
-    names = [_task_name(t) for t in tasks]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{where}: key 'sweep.tasks': a task is listed twice")
-    order = sweep.get("order", "given")
-    if order not in ("given", "random"):
-        raise ConfigError(f"{where}: key 'sweep.order': expected 'given' or 'random'")
-    k = sweep.get("k", "all")
-    k_values = list(range(len(tasks) + 1)) if k == "all" else k
-    if not isinstance(k_values, list) or not all(isinstance(v, int) and 0 <= v <= len(tasks) for v in k_values):
-        raise ConfigError(f"{where}: key 'sweep.k': expected 'all' or a list of integers 0..{len(tasks)}")
-    seeds = sweep.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
-        raise ConfigError(f"{where}: key 'sweep.seeds': expected a non-empty list of integers")
+    sweep = parsed.sweep
+    k_values = list(range(len(sweep.tasks) + 1)) if sweep.k == "all" else sweep.k
     return SweepConfig(
         base=base,
-        tasks=tasks,
-        order=order,
-        order_seed=int(sweep.get("order_seed", 0)),
-        order_per_seed=bool(sweep.get("order_per_seed", False)),
+        tasks=list(sweep.tasks),
+        order=sweep.order,
+        order_seed=sweep.order_seed,
+        order_per_seed=sweep.order_per_seed,
         k_values=sorted(set(k_values)),
-        seeds=list(dict.fromkeys(seeds)),
-        output_dir=data.get("output_dir"),
+        seeds=list(dict.fromkeys(sweep.seeds)),
+        output_dir=parsed.output_dir,
         source=where,
     )
 

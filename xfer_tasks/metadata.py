@@ -120,3 +120,21 @@ def check_metadata(metadata: Mapping[str, Any] | None, *, retrieval: bool = Fals
     check_keys(metadata)
     if retrieval:
         check_retrieval_values(metadata)
+
+
+def check_run(task_names: list[str] | tuple[str, ...], metadata: Mapping[str, Any] | None) -> None:
+    """What one lm-eval run's metadata needs from the run's task list, checked before any
+    inference (by the harness when it builds a retrieval task, and by ``xfer study``'s
+    preflight): ``embed_layer: dev`` picks the layer on BUCC's sample split, so the run must
+    hold a BUCC task. ``task_names`` are the run's ``--tasks`` names (groups or tasks)."""
+    metadata = metadata or {}
+    if metadata.get("embed_layer") != "dev":
+        return
+    from xfer_tasks.data.preflight import language_tasks
+
+    covered = language_tasks(task_names)
+    if not any(name == "xfer_bucc" for name, _ in covered):
+        raise MetadataError(
+            "embed_layer 'dev' chooses the layer on BUCC's sample split: add an xfer_bucc_<l> "
+            "task (or the xfer_bucc group) to the same lm-eval run"
+        )

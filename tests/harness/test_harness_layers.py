@@ -485,7 +485,14 @@ def test_dev_picks_the_best_bucc_sample_layer_for_bucc_and_tatoeba(tiny_hflm, da
             assert result[f"{metric},none"] == result[f"{layer_metric(metric, chosen)},none"]
 
 
-def test_dev_without_bucc_is_one_clear_error(tiny_hflm, data_root):
+def test_dev_without_bucc_is_one_clear_error(tiny_hflm, data_root, monkeypatch):
+    """Raised before any inference (issue 16: it used to come after every embedding)."""
+    from xfer_tasks.harness import hf_embed
+
+    def no_inference(*args, **kwargs):
+        raise RuntimeError("embeddings were computed before the dev check")
+
+    monkeypatch.setattr(hf_embed, "embed_texts", no_inference)
     with pytest.raises(ValueError, match="add an xfer_bucc_<l> task"):
         lm_eval.simple_evaluate(
             model=tiny_hflm,

@@ -31,17 +31,37 @@ def test_tiny_study_parses_and_paths_are_absolute(tmp_path, tiny_lm):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(extra=1), "key 'extra': unknown"),
-        (lambda d: d.pop("models"), "key 'models': required"),
-        (lambda d: d["evaluation"].update(tasks=[]), "key 'models.tiny.evaluation.tasks'"),
-        (lambda d: d["evaluation"].update(batch_size=0), "key 'models.tiny.evaluation.batch_size'"),
+        (lambda d: d.update(extra=1), "study.yaml: extra: unknown key"),
+        (lambda d: d.update(evaluaton={}), "evaluaton: unknown key (did you mean 'evaluation'?)"),
+        (lambda d: d.pop("models"), "study.yaml: models: required"),
+        (lambda d: d["evaluation"].update(tasks=[]), "evaluation.tasks: expected a non-empty list"),
+        (lambda d: d["evaluation"].update(batch_size=0), "study.yaml: evaluation.batch_size: expected a positive integer"),
         (lambda d: d["evaluation"].update(data_dir="/nonexistent/x"), "is not a folder"),
-        (lambda d: d["models"]["tiny"]["sweep"].update(k=[7]), "sweep.k"),
-        (lambda d: d["models"]["tiny"].pop("sweep"), "key 'models.tiny.sweep': required"),
-        (lambda d: d["launcher"].update(slurm={"gpus": 2}), "key 'launcher.slurm.gpus': unknown"),
-        (lambda d: d["launcher"].update(slurm={"multi_gpu": "mpi"}), "launcher.slurm.multi_gpu"),
-        (lambda d: d["models"]["tiny"]["base"].update(data_dir="${NOT_A_VARIABLE_XYZ}"), "NOT_A_VARIABLE_XYZ"),
+        (lambda d: d["models"]["tiny"]["sweep"].update(k=[7]), "models.tiny.sweep.k: expected 'all' or"),
+        (lambda d: d["models"]["tiny"].pop("sweep"), "models.tiny.sweep: required"),
+        (lambda d: d["launcher"].update(slurm={"gpus": 2}), "launcher.slurm.gpus: unknown key"),
+        (lambda d: d["launcher"].update(slurm={"multi_gpu": "mpi"}), "launcher.slurm.multi_gpu: expected one of"),
+        (lambda d: d["models"]["tiny"]["base"].update(data_dir="${NOT_A_VARIABLE_XYZ}"), "models.tiny.base.data_dir: ${NOT_A_VARIABLE_XYZ}"),
         (lambda d: d["models"].update({"bad name": {}}), "models.bad name"),
+        # issue 16: each of these was accepted, then failed after hours (or never)
+        (lambda d: d["models"]["tiny"]["sweep"].update(seeds=[0, -1]), "models.tiny.sweep.seeds[1]: expected an integer >= 0, got -1"),
+        (lambda d: d["models"]["tiny"]["sweep"].update(order_per_seed="no"), "models.tiny.sweep.order_per_seed: expected true or false, got 'no'"),
+        (lambda d: d["models"]["tiny"]["sweep"].update(order_seed="abc"), "models.tiny.sweep.order_seed: expected an integer, got 'abc'"),
+        (lambda d: d["models"]["tiny"]["sweep"].update(sead=[0]), "models.tiny.sweep.sead: unknown key (did you mean 'seeds'?)"),
+        (lambda d: d.update(analysis={"alpha": "high"}), "analysis.alpha: expected a number, got 'high'"),
+        (lambda d: d.update(analysis={"alpha": 1.5}), "analysis.alpha: expected a number < 1"),
+        (lambda d: d.update(analysis={"bootstrap_iters": -5}), "analysis.bootstrap_iters: expected an integer >= 1, got -5"),
+        (lambda d: d["evaluation"].update(device=5), "evaluation.device: expected a string, got 5"),
+        (lambda d: d["evaluation"].update(device="gpu"), "evaluation.device: expected a device such as cpu"),
+        (lambda d: d["evaluation"].update(model_args={"pretrained": "x"}), "evaluation.model_args: pretrained: xfer sets it"),
+        (lambda d: d["launcher"].update(poll_s="fast"), "launcher.poll_s: expected a number, got 'fast'"),
+        (lambda d: d["launcher"].update(slurm={"mem_gb": "lots"}), "launcher.slurm.mem_gb: expected a number, got 'lots'"),
+        (lambda d: d["launcher"].update(local={"timeout_min": "x"}), "launcher.local.timeout_min: expected an integer, got 'x'"),
+        (lambda d: d["launcher"].update(local={"max_parallel": 0}), "launcher.local.max_parallel: expected an integer >= 1, got 0"),
+        (lambda d: d["launcher"].update(slurm={"max_num_timeout": -1}), "launcher.slurm.max_num_timeout: expected an integer >= 0"),
+        (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"output_dir": "/tmp/x"}), "trainer_args.output_dir: not allowed under trainer_args"),
+        (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"warmup_ratioo": 0.1}), "trainer_args.warmup_ratioo: not a transformers TrainingArguments option"),
+        (lambda d: d["models"]["tiny"]["base"]["training"].update(seed=-1), "training.seed: expected an integer >= 0"),
     ],
 )
 def test_bad_config_is_one_clear_line(tmp_path, tiny_lm, change, message, capsys):
@@ -100,3 +120,28 @@ def test_readme_study_config_parses(tmp_path):
     (tmp_path / "study.yaml").write_text(block.group(1))
     study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
     assert len(study.units("train")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]
+
+
+def test_duplicate_model_name_is_refused(tmp_path, tiny_lm, capsys):
+    """A model given twice: the last one used to win silently."""
+    path = write_tiny_study(tmp_path, tiny_lm, [0])
+    text = path.read_text()
+    models = text[text.index("models:\n") + len("models:\n") : text.index("evaluation:")]
+    path.write_text(text.replace(models, models + models))
+    out = tmp_path / "out"
+    assert main(["--config", str(path), "--output-dir", str(out), "--dry-run"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"xfer study: {path}: key 'tiny' is given twice") and not out.exists()
+
+
+def test_ctrl_c_is_one_line_exit_130(tmp_path, tiny_lm, capsys, monkeypatch):
+    from xfer_tasks.study import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_study", interrupted)
+    path = write_tiny_study(tmp_path, tiny_lm, [0])
+    assert main(["--config", str(path), "--output-dir", str(tmp_path / "out")]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("xfer study: interrupted;") and f"xfer study --config {path}" in line

@@ -78,6 +78,10 @@ def test_inline_study_killed_twice_finishes_without_redoing_points(tmp_path, tin
     assert not list((out / "results/tiny").glob("*.partial")) and not (out / "work/train/tiny/k02-seed0").exists()
     assert (out / "report/tiny/report.html").is_file() and (out / "report/index.html").is_file()
     assert "Report:" in log.out
+    # the answer is printed once (compare's own table with the same sentences used to precede it)
+    summary = (out / "report/tiny/summary.md").read_text(encoding="utf-8").splitlines()
+    first_sentence = next(line[2:] for line in summary if line.startswith("- "))
+    assert log.out.count(first_sentence) == 1, log.out
     sweep = json.loads((out / "checkpoints/tiny/sweep.json").read_text())
     assert [p["name"] for p in sweep["points"]] == POINTS
     assert main(["--config", str(config), "--output-dir", str(out), "--dry-run"]) == 0
@@ -108,7 +112,7 @@ def test_submitit_local_study_then_rerun_submits_nothing(tmp_path, tiny_lm, caps
 def test_failing_job_is_retried_then_reported(tmp_path, tiny_lm, capsys):
     config = write_tiny_study(tmp_path, tiny_lm, [0], max_retries=1)
     data = yaml.safe_load(config.read_text())
-    data["evaluation"]["tasks"] = ["xfer_no_such_task"]
+    data["evaluation"]["extra_args"] = ["--no_such_lm_eval_option"]  # passes the preflight, lm_eval refuses it
     config.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"
     assert main(["--config", str(config), "--output-dir", str(out), "--launcher", "submitit-local"]) == 1
@@ -117,3 +121,94 @@ def test_failing_job_is_retried_then_reported(tmp_path, tiny_lm, capsys):
     assert err.strip().splitlines()[-1].startswith("xfer study: 1 evaluate job(s) failed after retries: tiny k00-seed0")
     assert (out / "checkpoints/tiny/k00-seed0/COMPLETE").is_file()
     assert not (out / "results/tiny/k00-seed0").exists() and not (out / "report").exists()
+
+
+def _lm_eval_pid(lock, process, timeout=300):
+    """The lm_eval pid the driver wrote into the unit's lock file once it started it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the study ended before lm_eval started: {process.stderr.read()[-2000:]}"
+        text = lock.read_text() if lock.is_file() else ""
+        if "lm_eval pid" in text:
+            return int(text.split("lm_eval pid")[1].strip(" )\n"))
+        time.sleep(0.1)
+    raise AssertionError(f"no lm_eval started ({lock})")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = open(f"/proc/{pid}/status").read() if os.path.exists(f"/proc/{pid}/status") else ""
+    return "State:\tZ" not in status
+
+
+@pytest.mark.slow
+def test_driver_sigkilled_during_evaluation_takes_lm_eval_with_it(tmp_path, tiny_lm, capsys):
+    """Issue 16: SIGKILL of the study driver (only the driver, not its process group) while
+    lm_eval runs: the lm_eval child dies with it, the rerun clears the partial folder and the
+    point ends with exactly one results file."""
+    config = write_tiny_study(tmp_path, tiny_lm, [0])
+    out = tmp_path / "out"
+    driver = _start(config, out)
+    try:
+        child = _lm_eval_pid(out / "work/locks/evaluate-tiny-k00-seed0.lock", driver)
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+        deadline = time.monotonic() + 30
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(child), "lm_eval outlived the study driver that started it"
+    finally:
+        try:
+            os.killpg(driver.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    # what a killed run may leave: a results file in the partial folder (lm_eval writes it
+    # before its samples); it must not end up beside the new run's
+    stale = out / "results/tiny/k00-seed0.partial/model/results_2026-01-01T00-00-00.json"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("{}")
+    assert main(["--config", str(config), "--output-dir", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "clearing" in err and "interrupted evaluation" in err
+    results = list((out / "results/tiny/k00-seed0").glob("**/results_*.json"))
+    assert len(results) == 1, results
+    assert not (out / "results/tiny/k00-seed0.partial").exists()
+
+
+def test_a_running_evaluation_keeps_the_lock_after_its_driver_dies(tmp_path):
+    """The lm_eval child inherits the unit's locked file: a rerun sees the point as taken
+    while either process lives (here the child ignores the death signal, as a child on a
+    system without PR_SET_PDEATHSIG would), and learns the child's pid."""
+    lock = tmp_path / "evaluate-m-k00-seed0.lock"
+    script = (
+        "import sys, signal\n"
+        "from pathlib import Path\n"
+        "from xfer_tasks.study.stages import run_owned, unit_lock\n"
+        f"with unit_lock(Path({str(lock)!r})) as handle:\n"
+        "    run_owned([sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'], {}, handle)\n"
+    )
+    driver = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "lm_eval pid" not in (lock.read_text() if lock.is_file() else "") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(lock.read_text().split("lm_eval pid")[1].strip(" )\n"))
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+        from xfer_tasks.study.stages import lock_holder
+
+        assert _alive(child)
+        assert f"lm_eval pid {child}" in (lock_holder(lock) or "")
+        os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while lock_holder(lock) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lock_holder(lock) is None
+    finally:
+        try:
+            os.killpg(driver.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

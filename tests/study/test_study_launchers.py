@@ -16,6 +16,11 @@ from xfer_tasks.study.cli import main
 
 SBATCH = """
 import os, pathlib, sys
+if "--test-only" in sys.argv:  # the study's preflight: accepted, nothing submitted
+    sys.exit(print("sbatch: Job 1 to start at 2026-01-01T00:00:00", file=sys.stderr))
+if os.environ.get("FAKE_SBATCH_REJECT"):  # what sbatch says for a partition that does not exist
+    print("sbatch: error: invalid partition specified: nope", file=sys.stderr)
+    sys.exit(print("sbatch: error: Batch job submission failed: Invalid partition name specified", file=sys.stderr) or 1)
 folder = pathlib.Path(os.environ["FAKE_SLURM_DIR"])
 n = len(list(folder.glob("sbatch_*.sh")))
 (folder / f"sbatch_{n}.sh").write_text(pathlib.Path(sys.argv[-1]).read_text())
@@ -111,3 +116,33 @@ def test_unknown_slurm_option_is_refused(tmp_path, tiny_lm):
     data["launcher"]["slurm"]["evaluate"]["multi_gpu"] = "torchrun"
     path.write_text(yaml.safe_dump(data))
     assert main(["--config", str(path), "--output-dir", str(tmp_path / "o"), "--dry-run"]) == 2
+
+
+def test_sbatch_rejection_at_submission_is_one_line(tmp_path, tiny_lm, fake_slurm, capsys, monkeypatch):
+    """submitit's FailedJobError (a chain of three exceptions) becomes one line."""
+    monkeypatch.setenv("FAKE_SBATCH_REJECT", "1")
+    out = tmp_path / "out"
+    args = ["--config", str(_slurm_study(tmp_path, tiny_lm)), "--output-dir", str(out), "--launcher", "slurm", "--no-wait"]
+    assert main(args) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()[-1:]
+    assert line == (
+        "xfer study: sbatch refused the train array: "
+        "sbatch: error: Batch job submission failed: Invalid partition name specified"
+    )
+    assert not list(fake_slurm.glob("sbatch_*.sh"))
+
+
+def test_max_num_timeout_reaches_submitit(tmp_path, tiny_lm, fake_slurm):
+    from xfer_tasks.study.config import load_study_config
+    from xfer_tasks.study.launchers import make_launcher
+    from xfer_tasks.study.stages import Study
+
+    path = _slurm_study(tmp_path, tiny_lm)
+    data = yaml.safe_load(path.read_text())
+    data["launcher"]["slurm"]["max_num_timeout"] = 7
+    path.write_text(yaml.safe_dump(data))
+    config = load_study_config(path)
+    launcher = make_launcher("slurm", config.launcher)
+    assert "max_num_timeout" not in launcher.parameters("train")
+    executor = launcher.executor(Study(config, tmp_path / "out"), "train")
+    assert executor._executor.max_num_timeout == 7

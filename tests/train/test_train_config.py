@@ -50,7 +50,7 @@ def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsy
     assert train_main(["--config", str(config), "--output-dir", str(out)]) == 2
     line = _one_line(capsys)
     named = "model.lora.r" if key == "lora" else f"{section}.{key}"
-    assert line.startswith(f"xfer train: {config}: key '{named}': ")
+    assert line.startswith(f"xfer train: {config}: {named}: ")
     assert expected in line
     assert not out.exists() and not (tmp_path / "ck.work").exists()
 
@@ -58,7 +58,7 @@ def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsy
 def test_target_phase_training_is_checked_too(tiny_lm):
     data = tiny_config(tiny_lm, ["mnli"])
     data["target_phase"] = {"tasks": ["mnli"], "training": {"learning_rate": "slow"}}
-    with pytest.raises(ConfigError, match="key 'target_phase.training.learning_rate': expected a number"):
+    with pytest.raises(ConfigError, match="target_phase.training.learning_rate: expected a number"):
         parse_config(data, "cfg.yaml")
 
 
@@ -84,7 +84,7 @@ def test_model_that_is_neither_folder_nor_hub_id(tmp_path, tiny_lm, capsys, mode
     code = train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck"), "--model", model])
     line = _one_line(capsys)
     assert code == 2
-    assert "key 'model.name_or_path (--model)'" in line and expected in line
+    assert "model.name_or_path (--model):" in line and expected in line
     assert not (tmp_path / "ck").exists()
 
 
@@ -119,3 +119,86 @@ def test_model_that_cannot_be_loaded_fails_before_the_work_folder(tmp_path, tiny
     line = _one_line(capsys)
     assert code == 2 and expected in line
     assert not (tmp_path / "ck").exists() and not (tmp_path / "ck.work").exists()
+
+
+# ---- issue 16: inputs that ended in tracebacks or left a work folder behind ----------------
+def test_negative_seed_override_is_one_line(tmp_path, tiny_lm, capsys):
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    out = tmp_path / "ck"
+    assert train_main(["--config", str(config), "--output-dir", str(out), "--seed", "-1"]) == 2
+    assert _one_line(capsys) == "xfer train: --seed: expected an integer >= 0, got -1"
+    assert not out.exists() and not out.with_name("ck.work").exists()
+
+
+@pytest.mark.parametrize(
+    ("trainer_args", "expected"),
+    [
+        ({"output_dir": "/elsewhere"}, "training.trainer_args.output_dir: not allowed under trainer_args: xfer puts"),
+        ({"max_steps": 3}, "training.trainer_args.max_steps: not allowed under trainer_args"),
+        ({"learning_rate": 0.1}, "training.trainer_args.learning_rate: set it as training.learning_rate"),
+        ({"warmup_ratioo": 0.1}, "training.trainer_args.warmup_ratioo: not a transformers TrainingArguments option"),
+    ],
+)
+def test_trainer_args_xfer_controls_or_unknown_are_refused(tmp_path, tiny_lm, capsys, trainer_args, expected):
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"], trainer_args=trainer_args))
+    out = tmp_path / "ck"
+    assert train_main(["--config", str(config), "--output-dir", str(out)]) == 2
+    assert expected in _one_line(capsys) and not out.exists()
+
+
+def test_a_real_trainer_args_option_passes(tiny_lm):
+    parse_config(tiny_config(tiny_lm, ["mnli"], trainer_args={"adam_beta2": 0.98}), "cfg.yaml")
+
+
+def test_duplicate_key_and_unknown_key_did_you_mean(tmp_path, tiny_lm, capsys):
+    text = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"])).read_text()
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(text + "split: train\n")
+    assert train_main(["--config", str(dup), "--output-dir", str(tmp_path / "ck")]) == 2
+    assert "key 'split' is given twice" in _one_line(capsys)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(text.replace("budget:", "budgett:"))
+    assert train_main(["--config", str(typo), "--output-dir", str(tmp_path / "ck")]) == 2
+    assert "budgett: unknown (did you mean 'budget'?)" in _one_line(capsys)
+
+
+def test_failed_run_leaves_no_work_folder_and_fixed_rerun_trains(tmp_path, tiny_lm, capsys):
+    """A run that fails before saving anything (here: its data folder is empty) removes
+    ``<out>.work/``; so does a rerun finding one left by an older xfer."""
+    empty = tmp_path / "empty-data"
+    (empty / "mnli").mkdir(parents=True)
+    data = tiny_config(tiny_lm, ["mnli"])
+    data["data_dir"] = str(empty)
+    config = write_config(tmp_path / "cfg.yaml", data)
+    out = tmp_path / "ck"
+    assert train_main(["--config", str(config), "--output-dir", str(out)]) == 1
+    assert "mnli" in _one_line(capsys)
+    assert not out.exists() and not (tmp_path / "ck.work").exists()
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path, tiny_lm, capsys, monkeypatch):
+    import errno
+
+    from xfer_tasks.train import run as run_module
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "ck.work" / "run.json"))
+
+    monkeypatch.setattr(run_module, "write_json_durable", full)
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    assert train_main(["--config", str(config), "--output-dir", str(tmp_path / "ck")]) == 1
+    assert _one_line(capsys) == f"xfer train: No space left on device: {tmp_path / 'ck.work' / 'run.json'}"
+
+
+def test_ctrl_c_is_one_line_saying_how_to_resume(tmp_path, tiny_lm, capsys, monkeypatch):
+    from xfer_tasks.train import run as run_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "_run_phase", interrupted)
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"]))
+    argv = ["--config", str(config), "--output-dir", str(tmp_path / "ck")]
+    assert train_main(argv) == 130
+    line = _one_line(capsys)
+    assert line.startswith("xfer train: interrupted; run `xfer train --config") and "again to resume" in line

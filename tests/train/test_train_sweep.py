@@ -46,17 +46,22 @@ def _sweep_config(tmp_path: Path, tiny_lm: Path, shared_data: Path, **sweep) -> 
 
 
 def test_points_are_nested_prefixes_of_one_order(tmp_path, tiny_lm, shared_data):
-    cfg = load_sweep_config(_sweep_config(tmp_path, tiny_lm, shared_data, order="random", k="all", seeds=[0, 1]))
+    cfg = load_sweep_config(
+        _sweep_config(tmp_path, tiny_lm, shared_data, order="random", k="all", seeds=[0, 1], order_per_seed=False)
+    )
     points = sweep_points(cfg)
     assert [(p.k, p.seed) for p in points] == [(k, s) for s in (0, 1) for k in range(4)]
     orders = {tuple(p.order) for p in points}
-    assert len(orders) == 1  # one permutation for all seeds unless order_per_seed
+    assert len(orders) == 1  # order_per_seed: false: one permutation for all seeds
     for p in points:
         assert [t if isinstance(t, str) else t["name"] for t in p.tasks] == p.order[: p.k]
-    per_seed = load_sweep_config(
-        _sweep_config(tmp_path, tiny_lm, shared_data, order="random", k="all", seeds=[0, 1, 2, 3], order_per_seed=True)
-    )
-    assert len({tuple(p.order) for p in sweep_points(per_seed)}) > 1
+    # the default (issue 17): one random order per seed, each seed's points nested prefixes of it
+    per_seed = load_sweep_config(_sweep_config(tmp_path, tiny_lm, shared_data, order="random", k="all", seeds=[0, 1, 2, 3]))
+    assert per_seed.order_per_seed is True
+    points = sweep_points(per_seed)
+    assert len({tuple(p.order) for p in points}) > 1
+    for seed in (0, 1, 2, 3):
+        assert len({tuple(p.order) for p in points if p.seed == seed}) == 1
 
 
 @pytest.fixture(scope="module")

@@ -486,6 +486,12 @@ def hflm_xfer_embed(
     for position, request in enumerate(requests):
         text, spec_dict = request.args
         by_spec[EmbedSpec.from_dict(spec_dict)].append(position)
+    if any(spec.layer == "dev" for spec in by_spec):
+        # before any inference: this call holds every embedding request of the lm-eval run,
+        # so its task names are the run's (the check xfer study's preflight runs too)
+        from xfer_tasks.metadata import check_run
+
+        check_run(sorted({str(getattr(r, "task_name", "")) for r in requests}), {"embed_layer": "dev"})
     groups: dict[tuple[Resolved, str, EmbedSpec], list[int]] = defaultdict(list)
     for spec, positions in by_spec.items():
         # batch size/precision stay per spec; task kind and preset only matter through `resolved`

@@ -43,7 +43,14 @@ def add_run_options(parser: argparse.ArgumentParser, default_output: str | None 
         help="inline: one unit after the other here (default); submitit-local: each unit a "
         "submitit job on this machine; slurm: SLURM job arrays (launcher.slurm in the config)",
     )  # fmt: skip
-    parser.add_argument("--dry-run", action="store_true", help="print every stage's state and exit; writes nothing")
+    parser.add_argument(
+        "--check", action="store_true",
+        help="check everything the study needs (config, tasks, models, data, launcher) and exit; writes nothing",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dry-run", action="store_true",
+        help="check the study as --check does, print every stage's state and exit; writes nothing",
+    )  # fmt: skip
     parser.add_argument(
         "--no-wait", action="store_true",
         help="submitit launchers: submit what can be submitted and exit; run again to continue",
@@ -118,15 +125,37 @@ def run_analysis_and_print(study: Study) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return guarded("xfer study", lambda: execute(load_study_config(args.config), args), _resume_hint(argv))
+
+
+def _resume_hint(argv: list[str] | None) -> str:
+    import shlex
+
+    return "xfer study " + shlex.join(list(sys.argv[1:] if argv is None else argv))
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
+def guarded(prog: str, run: Any, resume: str) -> int:
+    """Run ``run()``; every expected failure is one line on stderr (shared with `xfer demo`):
+    a bad config (exit 2), a failed stage (1), an OS error such as a full or read-only disk
+    (1), Ctrl-C (130, saying how to resume)."""
     try:
-        config = load_study_config(args.config)
-        return execute(config, args)
+        return run()
     except StudyConfigError as err:
-        print(f"xfer study: {err}", file=sys.stderr)
+        print(f"{prog}: {err}", file=sys.stderr)
         return EXIT_USAGE
     except StudyError as err:
-        print(f"xfer study: {err}", file=sys.stderr)
+        print(f"{prog}: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"{prog}: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing finished is lost: run `{resume}` again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def execute(config: StudyConfig, args: Any) -> int:
@@ -134,6 +163,12 @@ def execute(config: StudyConfig, args: Any) -> int:
     output = args.output_dir or (Path(config.output_dir) if config.output_dir else None)
     if output is None:
         raise StudyConfigError(f"{config.source}: no study folder: pass --output-dir or set output_dir")
+    from .preflight import check_study
+
+    check_study(config, args.launcher)  # before anything is written: a bad study writes nothing
+    if getattr(args, "check", False):
+        print(f"xfer study: {config.source}: every check passed ({len(config.models)} model(s)); nothing written")
+        return 0
     if args.dry_run:
         print_plan(Study(config, Path(output)), args.launcher)
         return 0

@@ -40,23 +40,15 @@ Errors are one line naming the file and the key, as everywhere in xfer.
 from __future__ import annotations
 
 import copy
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-_TOP_KEYS = {"description", "models", "evaluation", "analysis", "launcher", "output_dir"}
-_MODEL_KEYS = {"sweep_config", "base", "base_config", "sweep", "description", "evaluation"}
-_EVAL_KEYS = {
-    "tasks", "metadata", "batch_size", "data_dir", "device", "limit", "model_args",
-    "extra_args", "gpus",
-}  # fmt: skip
-_ANALYSIS_KEYS = {"baseline", "bootstrap_iters", "alpha", "seed"}
-_LAUNCHER_KEYS = {"max_retries", "poll_s", "local", "slurm"}
-_LOCAL_KEYS = {"timeout_min", "max_parallel"}
+from xfer_tasks.config_io import ConfigFileError, expand_variables, number, read_yaml, validate
+
 # The SLURM options a study may set, and the submitit AutoExecutor parameter each becomes.
 SLURM_KEYS: dict[str, str] = {
     "partition": "slurm_partition",
@@ -72,10 +64,134 @@ SLURM_KEYS: dict[str, str] = {
     "additional": "slurm_additional_parameters",
     "job_name": "name",
 }
-_SLURM_EXTRA_KEYS = {"multi_gpu", "evaluate"}
 MULTI_GPU = ("torchrun", "accelerate")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# what lm_eval's --device takes: cpu, cuda, cuda:N, mps, xpu[:N], npu[:N], hpu
+DEVICE = re.compile(r"^(cpu|mps|hpu|(cuda|xpu|npu)(:\d+)?)$")
+_BATCH = re.compile(r"^auto(:\d+)?$")
+
+
+# ---- the schema: what a study file may say ---------------------------------------------
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class EvaluationSection(_Section):
+    """``evaluation:`` (top level, merged under each model's own)."""
+
+    tasks: list[str] | str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    batch_size: int | str = 8
+    data_dir: str | None = None
+    device: str | None = None
+    limit: number(gt=0) | None = None
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    extra_args: list[str] = Field(default_factory=list)
+    gpus: PositiveInt = 1
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, tasks: Any) -> Any:
+        if isinstance(tasks, str):
+            tasks = [t.strip() for t in tasks.split(",") if t.strip()]
+        if tasks is not None and (not tasks or not all(tasks)):
+            raise ValueError("expected a non-empty list of lm-eval task or group names")
+        return tasks
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch(cls, batch: Any) -> Any:
+        if (isinstance(batch, int) and batch < 1) or (isinstance(batch, str) and not _BATCH.match(batch)):
+            raise ValueError(f"expected a positive integer, 'auto' or 'auto:N', got {batch!r}")
+        return batch
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, device: Any) -> Any:
+        if device is not None and not DEVICE.match(device):
+            raise ValueError(f"expected a device such as cpu, cuda, cuda:0 or mps, got {device!r}")
+        return device
+
+    @field_validator("model_args")
+    @classmethod
+    def _model_args(cls, args: dict[str, Any]) -> dict[str, Any]:
+        if "pretrained" in args:
+            raise ValueError("pretrained: xfer sets it to each checkpoint; remove it (the base model is models.<name>.base.model.name_or_path)")
+        return args
+
+
+class AnalysisSection(_Section):
+    """``analysis:``, the options of ``xfer compare``."""
+
+    baseline: str | None = None
+    bootstrap_iters: PositiveInt | None = None
+    alpha: number(gt=0, lt=1) | None = None
+    seed: Annotated[int, Field(ge=0)] | None = None
+
+
+class LocalSection(_Section):
+    """``launcher.local:`` (``--launcher submitit-local``)."""
+
+    timeout_min: PositiveInt = 240
+    max_parallel: PositiveInt = 2
+
+
+class SlurmOptions(_Section):
+    """The SLURM options of a job array (``launcher.slurm`` and ``launcher.slurm.evaluate``)."""
+
+    partition: str | None = None
+    account: str | None = None
+    qos: str | None = None
+    constraint: str | None = None
+    time_min: PositiveInt | None = None
+    cpus_per_task: PositiveInt | None = None
+    mem_gb: number(gt=0) | None = None
+    gpus_per_node: Annotated[int, Field(ge=0)] | None = None
+    array_parallelism: PositiveInt | None = None
+    setup: list[str] | None = None
+    additional: dict[str, Any] | None = None
+    job_name: str | None = None
+
+
+class SlurmSection(SlurmOptions):
+    multi_gpu: Literal["torchrun", "accelerate"] | None = None
+    # how often submitit requeues a job that hit its time limit (submitit's default: 3)
+    max_num_timeout: Annotated[int, Field(ge=0)] | None = None
+    evaluate: SlurmOptions | None = None
+
+
+class LauncherSection(_Section):
+    """``launcher:``, read by the launcher in use."""
+
+    max_retries: Annotated[int, Field(ge=0)] = 1
+    poll_s: number(gt=0) | None = None
+    local: LocalSection | None = None
+    slurm: SlurmSection | None = None
+
+
+class ModelEntry(_Section):
+    """``models.<name>:``; the sweep itself is checked by ``xfer sweep``'s schema."""
+
+    sweep_config: str | None = None
+    base: dict[str, Any] | None = None
+    base_config: str | None = None
+    sweep: dict[str, Any] | None = None
+    description: str = ""
+    evaluation: dict[str, Any] = Field(default_factory=dict)
+
+
+class StudyFile(_Section):
+    """A study config file."""
+
+    description: str = ""
+    models: dict[str, ModelEntry] = Field(min_length=1)
+    evaluation: dict[str, Any] = Field(default_factory=dict)
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)
+    launcher: LauncherSection = Field(default_factory=LauncherSection)
+    output_dir: str | None = None
 
 
 class StudyConfigError(ValueError):
@@ -134,36 +250,14 @@ class StudyConfig:
 
 
 def _err(where: str, key: str, expected: str) -> StudyConfigError:
-    return StudyConfigError(f"{where}: key {key!r}: {expected}")
-
-
-def expand_variables(value: Any, variables: dict[str, str], where: str, key: str = "") -> Any:
-    """Replace ``${NAME}`` in every string of ``value`` (caller's variables, then the environment)."""
-    if isinstance(value, dict):
-        return {k: expand_variables(v, variables, where, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand_variables(v, variables, where, f"{key}[{i}]") for i, v in enumerate(value)]
-    if not isinstance(value, str):
-        return value
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in variables:
-            return str(variables[name])
-        if name in os.environ:
-            return os.environ[name]
-        raise _err(where, key, f"${{{name}}} is neither a study variable nor set in the environment")
-
-    return _VARIABLE.sub(substitute, value)
+    return StudyConfigError(f"{where}: {key}: {expected}")
 
 
 def _load_yaml(path: Path, where: str, key: str) -> Any:
-    if not path.is_file():
-        raise _err(where, key, f"{path} not found")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise _err(where, key, f"{path} is not valid YAML: {err}") from err
+        return read_yaml(path)
+    except ConfigFileError as err:
+        raise _err(where, key, str(err)) from None
 
 
 def _absolute_if_local(value: Any) -> Any:
@@ -173,19 +267,20 @@ def _absolute_if_local(value: Any) -> Any:
     return value
 
 
-def _inline_sweep(entry: dict[str, Any], study_dir: Path, where: str, key: str) -> dict[str, Any]:
+def _inline_sweep(entry: ModelEntry, study_dir: Path, where: str, key: str) -> dict[str, Any]:
     """The model's `xfer sweep` config as one self-contained mapping (base inlined, paths absolute)."""
-    if "sweep_config" in entry:
-        if {"base", "base_config", "sweep"} & set(entry):
+    given = entry.model_fields_set
+    if "sweep_config" in given:
+        if {"base", "base_config", "sweep"} & given:
             raise _err(where, key, "give either sweep_config or base/base_config + sweep, not both")
-        sweep_path = (study_dir / str(entry["sweep_config"])).resolve()
+        sweep_path = (study_dir / str(entry.sweep_config)).resolve()
         data = _load_yaml(sweep_path, where, f"{key}.sweep_config")
         if not isinstance(data, dict):
             raise _err(where, f"{key}.sweep_config", f"{sweep_path} is not a mapping")
-        origin = sweep_path.parent
+        origin, sweep_where, prefix = sweep_path.parent, str(sweep_path), ""
     else:
-        data = {k: v for k, v in entry.items() if k in {"base", "base_config", "sweep", "description"}}
-        origin = study_dir
+        data = {k: getattr(entry, k) for k in ("base", "base_config", "sweep", "description") if k in given}
+        origin, sweep_where, prefix = study_dir, where, key
     data = copy.deepcopy(data)
     data.pop("output_dir", None)  # the study decides where checkpoints go
     if "base_config" in data:
@@ -207,88 +302,35 @@ def _inline_sweep(entry: dict[str, Any], study_dir: Path, where: str, key: str) 
     from xfer_tasks.train.sweep import parse_sweep_config
 
     try:  # the same validation `xfer sweep` does
-        parse_sweep_config(data, Path(f"{where} [{key}]"))
+        parse_sweep_config(data, origin / "sweep.yaml", prefix=prefix, where=sweep_where)
     except ConfigError as err:
-        raise StudyConfigError(f"{where}: key {key!r}: {err}") from err
+        message = str(err)
+        if sweep_where != where:  # an error inside the sweep file: say which model uses it
+            message = f"{message} (models.{key.split('.', 1)[1]} of {where})"
+        raise StudyConfigError(message) from None
     return data
 
 
-def _eval_spec(data: Any, where: str, key: str) -> EvalSpec:
-    if not isinstance(data, dict):
-        raise _err(where, key, "expected a mapping")
-    unknown = set(data) - _EVAL_KEYS
-    if unknown:
-        raise _err(where, f"{key}.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_EVAL_KEYS)}")
-    tasks = data.get("tasks")
-    if isinstance(tasks, str):
-        tasks = [t.strip() for t in tasks.split(",") if t.strip()]
-    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) and t for t in tasks):
-        raise _err(where, f"{key}.tasks", "expected a non-empty list of lm-eval task or group names")
-    batch = data.get("batch_size", 8)
-    if not (isinstance(batch, int) and batch > 0) and not (isinstance(batch, str) and batch.startswith("auto")):
-        raise _err(where, f"{key}.batch_size", "expected a positive integer, 'auto' or 'auto:N'")
-    for name, kind in (("metadata", dict), ("model_args", dict), ("extra_args", list)):
-        if not isinstance(data.get(name, kind()), kind):
-            raise _err(where, f"{key}.{name}", f"expected a {kind.__name__}")
-    if not all(isinstance(a, str) for a in data.get("extra_args", [])):
-        raise _err(where, f"{key}.extra_args", "expected a list of strings")
-    limit = data.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0):
-        raise _err(where, f"{key}.limit", "expected null or a positive number")
-    gpus = data.get("gpus", 1)
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise _err(where, f"{key}.gpus", "expected a positive integer")
-    data_dir = data.get("data_dir")
+def _eval_spec(data: dict[str, Any], where: str, key: str) -> EvalSpec:
+    section = validate(EvaluationSection, data, where, key, error=StudyConfigError)
+    if not section.tasks:
+        raise _err(where, f"{key}.tasks", "required: a non-empty list of lm-eval task or group names")
+    data_dir = section.data_dir
     if data_dir is not None:
-        data_dir = str(Path(str(data_dir)).expanduser().resolve())
+        data_dir = str(Path(data_dir).expanduser().resolve())
         if not Path(data_dir).is_dir():
             raise _err(where, f"{key}.data_dir", f"{data_dir} is not a folder")
     return EvalSpec(
-        tasks=list(tasks),
-        metadata=dict(data.get("metadata") or {}),
-        batch_size=batch,
+        tasks=list(section.tasks),
+        metadata=dict(section.metadata),
+        batch_size=section.batch_size,
         data_dir=data_dir,
-        device=data.get("device"),
-        limit=limit,
-        model_args=dict(data.get("model_args") or {}),
-        extra_args=list(data.get("extra_args") or []),
-        gpus=gpus,
+        device=section.device,
+        limit=section.limit,
+        model_args=dict(section.model_args),
+        extra_args=list(section.extra_args),
+        gpus=section.gpus,
     )
-
-
-def _launcher(data: Any, where: str) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise _err(where, "launcher", "expected a mapping")
-    unknown = set(data) - _LAUNCHER_KEYS
-    if unknown:
-        raise _err(where, f"launcher.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_LAUNCHER_KEYS)}")
-    retries = data.get("max_retries", 1)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise _err(where, "launcher.max_retries", "expected an integer >= 0")
-    local = data.get("local") or {}
-    if not isinstance(local, dict) or set(local) - _LOCAL_KEYS:
-        raise _err(where, "launcher.local", f"expected a mapping with keys {sorted(_LOCAL_KEYS)}")
-    slurm = data.get("slurm") or {}
-    allowed = set(SLURM_KEYS) | _SLURM_EXTRA_KEYS
-    if not isinstance(slurm, dict):
-        raise _err(where, "launcher.slurm", "expected a mapping")
-    for section, values in (("slurm", slurm), ("slurm.evaluate", slurm.get("evaluate") or {})):
-        unknown = set(values) - (allowed if section == "slurm" else set(SLURM_KEYS))
-        if unknown:
-            raise _err(where, f"launcher.{section}.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(allowed)}")
-    if slurm.get("multi_gpu") not in (None, *MULTI_GPU):
-        raise _err(where, "launcher.slurm.multi_gpu", f"expected one of {MULTI_GPU} or null")
-    for section, values in (("slurm", slurm), ("slurm.evaluate", slurm.get("evaluate") or {})):
-        for name in ("setup",):
-            if name in values and not (isinstance(values[name], list) and all(isinstance(x, str) for x in values[name])):
-                raise _err(where, f"launcher.{section}.{name}", "expected a list of shell lines")
-        for name in ("time_min", "cpus_per_task", "gpus_per_node", "array_parallelism"):
-            value = values.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise _err(where, f"launcher.{section}.{name}", "expected a non-negative integer")
-    return copy.deepcopy(data)
 
 
 def parse_study_config(
@@ -297,51 +339,36 @@ def parse_study_config(
     """Validate a study config mapping (``where`` names it in errors)."""
     if not isinstance(data, dict):
         raise StudyConfigError(f"{where}: expected a mapping at top level")
-    data = expand_variables(data, dict(variables or {}), where)
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise _err(where, sorted(unknown)[0], f"unknown; allowed: {sorted(_TOP_KEYS)}")
-    models = data.get("models")
-    if not isinstance(models, dict) or not models:
-        raise _err(where, "models", "required: a mapping of model names to their sweeps")
-    defaults = data.get("evaluation") or {}
-    if not isinstance(defaults, dict):
-        raise _err(where, "evaluation", "expected a mapping")
+    try:
+        data = expand_variables(data, dict(variables or {}), where)
+    except ConfigFileError as err:
+        raise StudyConfigError(str(err)) from None
+    study = validate(StudyFile, data, where, error=StudyConfigError)
+    validate(EvaluationSection, study.evaluation, where, "evaluation", error=StudyConfigError)
     specs = []
-    for name, entry in models.items():
+    for name, entry in study.models.items():
         key = f"models.{name}"
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not _NAME.match(name):
             raise _err(where, key, "a model name is letters, digits, '.', '_' or '-' (it names folders)")
-        if not isinstance(entry, dict):
-            raise _err(where, key, "expected a mapping")
-        unknown = set(entry) - _MODEL_KEYS
-        if unknown:
-            raise _err(where, f"{key}.{sorted(unknown)[0]}", f"unknown; allowed: {sorted(_MODEL_KEYS)}")
         sweep = _inline_sweep(entry, study_dir, where, key)
-        own = entry.get("evaluation") or {}
-        if not isinstance(own, dict):
-            raise _err(where, f"{key}.evaluation", "expected a mapping")
-        specs.append(ModelSpec(name, sweep, _eval_spec({**defaults, **own}, where, f"{key}.evaluation")))
-    analysis = data.get("analysis") or {}
-    if not isinstance(analysis, dict) or set(analysis) - _ANALYSIS_KEYS:
-        raise _err(where, "analysis", f"expected a mapping with keys {sorted(_ANALYSIS_KEYS)}")
+        validate(EvaluationSection, entry.evaluation, where, f"{key}.evaluation", error=StudyConfigError)
+        merged = {**study.evaluation, **entry.evaluation}
+        specs.append(ModelSpec(name, sweep, _eval_spec(merged, where, f"{key}.evaluation")))
     return StudyConfig(
         source=where,
-        description=str(data.get("description", "")),
+        description=study.description,
         models=specs,
-        analysis=dict(analysis),
-        launcher=_launcher(data.get("launcher"), where),
-        output_dir=data.get("output_dir"),
+        analysis=study.analysis.model_dump(exclude_none=True),
+        launcher=study.launcher.model_dump(exclude_unset=True),
+        output_dir=study.output_dir,
     )
 
 
 def load_study_config(path: str | Path, variables: dict[str, str] | None = None) -> StudyConfig:
-    """Read and validate a study config file."""
+    """Read and validate a study config file (xfer's one YAML reader: duplicate keys refused)."""
     path = Path(path)
-    if not path.is_file():
-        raise StudyConfigError(f"{path}: study config not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise StudyConfigError(f"{path}: not valid YAML: {err}") from err
+        data = read_yaml(path, "study config")
+    except ConfigFileError as err:
+        raise StudyConfigError(str(err)) from None
     return parse_study_config(data, str(path), path.resolve().parent, variables)

@@ -36,7 +36,8 @@ UNKNOWN_GRACE_S = 300  # a job sacct does not know yet (just submitted) counts a
 def _wait_for_lock(study: Study, unit: Unit, poll_s: float) -> None:
     holder = lock_holder(study.lock_file(unit))
     if holder is not None:
-        say(f"{unit.stage} {unit.model} {unit.point}: running in another process ({holder}); waiting for it")
+        doing = "being evaluated" if unit.stage == "evaluate" else "being trained"
+        say(f"{unit.stage} {unit.model} {unit.point}: {doing} by {holder}; waiting for it")
     while lock_holder(study.lock_file(unit)) is not None:
         time.sleep(poll_s)
 
@@ -89,6 +90,7 @@ class SubmititLauncher:
         slurm = dict(self.settings.get("slurm") or {})
         overrides = slurm.pop("evaluate", None) or {}
         slurm.pop("multi_gpu", None)
+        slurm.pop("max_num_timeout", None)
         if stage == "evaluate":
             slurm.update(overrides)
         return slurm
@@ -106,7 +108,11 @@ class SubmititLauncher:
         return params
 
     def executor(self, study: Study, stage: str):
-        executor = submitit.AutoExecutor(folder=str(study.logs_dir / stage), cluster=self.cluster)
+        extra = {}
+        max_num_timeout = (self.settings.get("slurm") or {}).get("max_num_timeout")
+        if self.cluster == "slurm" and max_num_timeout is not None:
+            extra["slurm_max_num_timeout"] = int(max_num_timeout)  # requeues after a time limit
+        executor = submitit.AutoExecutor(folder=str(study.logs_dir / stage), cluster=self.cluster, **extra)
         executor.update_parameters(**self.parameters(stage))
         return executor
 
@@ -185,9 +191,12 @@ class SubmititLauncher:
         gpus = self.gpus(stage) if stage == "train" else 1
         multi_gpu = (self.settings.get("slurm") or {}).get("multi_gpu") or "torchrun"
         n = len(units)
-        jobs = executor.map_array(
-            UnitJob(), [str(study.root)] * n, [u.as_dict() for u in units], [gpus] * n, [multi_gpu] * n
-        )
+        try:
+            jobs = executor.map_array(
+                UnitJob(), [str(study.root)] * n, [u.as_dict() for u in units], [gpus] * n, [multi_gpu] * n
+            )
+        except submitit.core.utils.FailedJobError as err:  # sbatch refused the array
+            raise StudyError(f"sbatch refused the {stage} array: {sbatch_error_line(err)}") from None
         records = {}
         for unit, job in zip(units, jobs, strict=True):
             attempts[unit.key] = attempts.get(unit.key, 0) + 1
@@ -251,6 +260,26 @@ class SubmititLauncher:
         if failures:
             raise StudyError(f"{len(failures)} {stage} job(s) failed after retries: " + "; ".join(failures))
         return True
+
+
+def sbatch_error_line(err: BaseException) -> str:
+    """The line that says why, from submitit's FailedJobError chain (CalledProcessError
+    output inside): sbatch's last ``error:`` line, else the last line of the chain."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for text in (str(current), getattr(current, "stderr", None), getattr(current, "output", None)):
+            if isinstance(text, bytes):
+                text = text.decode(errors="replace")
+            if text:
+                lines += [line.strip() for line in str(text).splitlines() if line.strip()]
+        current = current.__cause__ or current.__context__
+    errors = [line for line in lines if "error:" in line]
+    if errors:
+        return errors[-1].removeprefix("b'").removeprefix('b"').rstrip("'\"")
+    return lines[-1] if lines else type(err).__name__
 
 
 def _local_alive(job_id: str) -> bool:

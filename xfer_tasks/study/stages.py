@@ -30,9 +30,10 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,8 +283,9 @@ def lock_holder(path: Path) -> str | None:
 
 
 @contextmanager
-def unit_lock(path: Path) -> Iterator[None]:
-    """Hold the unit's exclusive lock, or raise :class:`UnitBusy` at once."""
+def unit_lock(path: Path) -> Iterator[Any]:
+    """Hold the unit's exclusive lock, or raise :class:`UnitBusy` at once; yields the open
+    lock file (an evaluation hands it to its ``lm_eval`` so the lock lives as long as either)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         try:
@@ -298,7 +300,7 @@ def unit_lock(path: Path) -> Iterator[None]:
         handle.write(f"{os.uname().nodename} pid {os.getpid()}\n")
         handle.flush()
         try:
-            yield
+            yield handle
         finally:
             handle.seek(0)
             handle.truncate()
@@ -313,10 +315,10 @@ def run_unit(root: str, unit: dict[str, Any], gpus: int = 1, multi_gpu: str | No
     """
     study = Study.load(root)
     unit_ = Unit(**unit)
-    with unit_lock(study.lock_file(unit_)):
+    with unit_lock(study.lock_file(unit_)) as lock:
         if unit_.stage == "train":
             return train_point(study, unit_, gpus, multi_gpu)
-        return evaluate_point(study, unit_)
+        return evaluate_point(study, unit_, lock)
 
 
 def train_command(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None = None) -> list[str]:
@@ -349,13 +351,27 @@ def train_point(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None =
     work = study.train_work(unit.model, unit.point)
     command = train_command(study, unit, gpus, multi_gpu)
     say(f"train {unit.model} {unit.point}")
-    if gpus <= 1:  # in this process: no second interpreter to start
-        from xfer_tasks.train import cli_sweep
+    if gpus <= 1:  # in this process, through `xfer sweep`'s function: no second interpreter
+        from xfer_tasks.data import DataFormatError, DataMissingError
+        from xfer_tasks.train.checkpoint_io import OutputExistsError
+        from xfer_tasks.train.cli_sweep import run_sweep
+        from xfer_tasks.train.config import ConfigError
+        from xfer_tasks.train.run import ConfigChangedError
+        from xfer_tasks.train.task_spec import TaskSpecError
 
-        code = cli_sweep.main(command[3:])
+        try:
+            run_sweep(
+                study.sweep_config(unit.model), work, k=[unit.k], seeds=[unit.seed],
+                config_file=str(study.sweep_file(unit.model)),
+            )  # fmt: skip
+        except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
+            raise StudyError(f"training {unit.model} {unit.point} failed: {err}") from None
+        code = 0
     else:
         code = subprocess.run(command).returncode
     trained = work / unit.point
+    if code == 130:  # Ctrl-C inside a multi-GPU `xfer sweep`: the study stops with its own resume line
+        raise KeyboardInterrupt
     if code != 0 or not is_complete(trained):
         raise StudyError(f"training {unit.model} {unit.point} failed (exit {code}): {shlex.join(command)}")
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -394,8 +410,70 @@ def eval_fingerprint(spec: EvalSpec) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def evaluate_point(study: Study, unit: Unit) -> str:
-    """One `lm_eval` subprocess for one checkpoint; results published by renaming ``.partial``."""
+def _child_setup(parent: int) -> Callable[[], None]:
+    """``preexec_fn`` of an ``lm_eval`` child: it dies with the process that started it.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGTERM)``, so a driver killed with SIGKILL takes its
+    evaluation with it (SIGTERM lets lm_eval's own launcher stop its workers); if the driver
+    died before the call, the child exits at once. Elsewhere nothing is set (the lock still
+    keeps a rerun from starting a second evaluation while the orphan runs)."""
+
+    def setup() -> None:
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+            except (OSError, AttributeError):
+                pass
+            if os.getppid() != parent:  # the driver died before prctl
+                os._exit(1)
+
+    return setup
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    """End an ``lm_eval`` child and its process group (accelerate workers too)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        process.wait()
+
+
+def run_owned(command: list[str], env: dict[str, str], lock: Any | None) -> int:
+    """Run ``command`` as a child this process owns: its own process group (stopped with it on
+    an exception or Ctrl-C), killed by the kernel when this process dies (Linux), and
+    holding ``lock``'s open file (``pass_fds``), so the unit's flock stays held while either
+    process lives: a rerun after a SIGKILL of the driver waits for the orphan instead of
+    starting a second evaluation."""
+    pass_fds = (lock.fileno(),) if lock is not None else ()
+    process = subprocess.Popen(
+        command, env=env, pass_fds=pass_fds, start_new_session=True, preexec_fn=_child_setup(os.getpid())
+    )
+    if lock is not None:  # who holds the lock now: what a rerun reports
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.uname().nodename} pid {os.getpid()} (lm_eval pid {process.pid})\n")
+        lock.flush()
+    try:
+        return process.wait()
+    finally:
+        _stop(process)
+
+
+def evaluate_point(study: Study, unit: Unit, lock: Any | None = None) -> str:
+    """One `lm_eval` subprocess for one checkpoint; results published by renaming ``.partial``.
+
+    The caller holds the unit's lock (``lock``, the open lock file), which the ``lm_eval``
+    child inherits: one evaluation per point at a time, whoever dies first."""
     from xfer_tasks.train.checkpoint_io import is_complete, write_json_durable
 
     final = study.results(unit.model, unit.point)
@@ -406,7 +484,9 @@ def evaluate_point(study: Study, unit: Unit) -> str:
         raise StudyError(f"cannot evaluate {unit.model} {unit.point}: {checkpoint} is not a complete checkpoint")
     spec = study.config.model(unit.model).evaluation
     partial = final.with_name(final.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    if partial.exists():  # a killed evaluation's leftovers: never mixed with a new run's files
+        say(f"evaluate {unit.model} {unit.point}: clearing {partial} left by an interrupted evaluation")
+        shutil.rmtree(partial)
     command = lm_eval_command(spec, checkpoint, partial)
     env = dict(os.environ)
     if spec.data_dir:
@@ -415,11 +495,14 @@ def evaluate_point(study: Study, unit: Unit) -> str:
     if spec.gpus > 1:  # data parallel: one model copy per GPU (lm-eval's documented accelerate route)
         launch = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(spec.gpus), "-m", "lm_eval"]
     say(f"evaluate {unit.model} {unit.point}: {shlex.join(command[:5])} ... ({len(spec.tasks)} task(s))")
-    done = subprocess.run([*launch, *command[1:]], env=env)
-    if done.returncode != 0:
-        raise StudyError(f"lm_eval failed (exit {done.returncode}) for {checkpoint}: {shlex.join(command)}")
-    if not has_results(partial):
+    code = run_owned([*launch, *command[1:]], env, lock)
+    if code != 0:
+        raise StudyError(f"lm_eval failed (exit {code}) for {checkpoint}: {shlex.join(command)}")
+    files = sorted(partial.glob("**/results_*.json"))
+    if not files:
         raise StudyError(f"lm_eval exited 0 but wrote no results_*.json under {partial}")
+    if len(files) > 1:  # cannot happen with the lock held; never publish an ambiguous point
+        raise StudyError(f"{partial} holds {len(files)} results files ({', '.join(f.name for f in files)}); expected one")
     write_json_durable(partial / EVAL_RECORD, {"command": command, "fingerprint": eval_fingerprint(spec)})
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():  # an empty or result-less folder left by hand
@@ -430,23 +513,30 @@ def evaluate_point(study: Study, unit: Unit) -> str:
 
 # ---- analysis -----------------------------------------------------------------------------
 def run_analysis(study: Study) -> list[Path]:
-    """`xfer compare` per model over all its results; an index page; returns the report folders."""
+    """`xfer compare`'s analysis per model over all its results, called as library functions
+    (its terminal table is not printed: the study prints each model's answer once, at the end);
+    an index page; returns the report folders."""
     from xfer_tasks.compare import cli_compare
+    from xfer_tasks.compare.comparison import compare_runs
+    from xfer_tasks.compare.report import write_report
+    from xfer_tasks.compare.results import ResultsError, assign_labels, load_runs
+    from xfer_tasks.compare.scaling import analyze, has_trend
 
+    defaults = cli_compare.build_parser().parse_args(["results"])  # compare's own defaults
+    options = {key: getattr(defaults, key) for key in ("bootstrap_iters", "alpha", "seed")}
+    options.update({k: v for k, v in study.config.analysis.items() if k in options and v is not None})
     reports = []
     for spec in study.config.models:
         results = [str(study.results(spec.name, u.point)) for u in study.units("evaluate") if u.model == spec.name]
         report = study.report(spec.name)
-        args = [*results, "--out", str(report)]
-        analysis = study.config.analysis
-        for key, flag in (("baseline", "--baseline"), ("bootstrap_iters", "--bootstrap-iters"),
-                          ("alpha", "--alpha"), ("seed", "--seed")):  # fmt: skip
-            if analysis.get(key) is not None:
-                args += [flag, str(analysis[key])]
         say(f"analysis {spec.name}: xfer compare over {len(results)} result folder(s)")
-        code = cli_compare.main(args)
-        if code != 0:
-            raise StudyError(f"xfer compare failed for {spec.name} (exit {code}): xfer compare {shlex.join(args)}")
+        try:
+            runs = load_runs(results)
+            assign_labels(runs, None)
+            comparison = compare_runs(runs, baseline=study.config.analysis.get("baseline"), labels=None, **options)
+        except ResultsError as err:
+            raise StudyError(f"xfer compare failed for {spec.name}: {err}") from None
+        write_report(comparison, str(report), analyze(runs) if has_trend(runs) else None)
         reports.append(report)
     _write_index(study, reports)
     return reports
