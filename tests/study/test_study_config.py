@@ -108,7 +108,8 @@ def test_shipped_configs_parse(tmp_path, tiny_lm):
 
 
 def test_readme_study_config_parses(tmp_path):
-    """The README's "study in three commands" config is a valid study of 5 x 3 points."""
+    """The README's "study in three commands" config is a valid study of 5 x 3 points, whose
+    three k = 0 points are one untrained base model: 13 units to train and evaluate."""
     import re
     from pathlib import Path
 
@@ -119,7 +120,27 @@ def test_readme_study_config_parses(tmp_path):
     assert block, "the README's study config block is missing"
     (tmp_path / "study.yaml").write_text(block.group(1))
     study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
-    assert len(study.units("train")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]
+    assert len(study.points("qwen05")) == 15 and study.config.models[0].evaluation.tasks == ["xfer_xtreme", "xfer_mmlu"]
+    assert study.same_base_points("qwen05") == {"k00-seed1": "k00-seed0", "k00-seed2": "k00-seed0"}
+    for stage in ("train", "evaluate"):
+        points = [u.point for u in study.units(stage)]
+        assert len(points) == 13 and "k00-seed0" in points and "k00-seed1" not in points
+
+
+def test_a_target_phase_keeps_every_seeds_k0_point(tmp_path):
+    """With a target-task phase each seed trains its own k = 0 model: nothing is shared."""
+    import yaml
+
+    from xfer_tasks.study.stages import Study
+
+    base = {"model": {"kind": "causal", "name_or_path": "m"}, "budget": {"kind": "examples", "total": 8},
+            "target_phase": {"tasks": ["squad"]}}  # fmt: skip
+    config = {"models": {"m": {"base": base, "sweep": {"tasks": ["mnli", "squad"], "seeds": [0, 1]}}},
+              "evaluation": {"tasks": ["xfer_xnli_en"]}}  # fmt: skip
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(config))
+    study = Study(load_study_config(tmp_path / "study.yaml"), tmp_path / "out")
+    assert study.same_base_points("m") == {}
+    assert [u.point for u in study.units("evaluate")].count("k00-seed1") == 1
 
 
 def test_duplicate_model_name_is_refused(tmp_path, tiny_lm, capsys):

@@ -82,6 +82,11 @@ def print_plan(study: Study, launcher_name: str | None = None) -> None:
     for stage, model, point, state, detail in rows:
         line = f"{stage:<{widths[0]}}  {model:<{widths[1]}}  {point:<{widths[2]}}  {state:<8}"
         print(f"{line}  {detail}".rstrip())
+    for spec in study.config.models:
+        same = study.same_base_points(spec.name)
+        if same:
+            first = next(iter(same.values()))
+            print(f"{spec.name}: {', '.join(same)}: the untrained base model, as {first}: trained and evaluated once")
     for stage in STAGES:
         counts: dict[str, int] = {}
         for row in rows:

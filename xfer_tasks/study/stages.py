@@ -161,11 +161,27 @@ class Study:
         return sweep_points(self.sweep_config(model))
 
     def units(self, stage: str) -> list[Unit]:
+        """The stage's units, one per sweep point, except the points :meth:`same_base_points`
+        names: the untrained base model is trained (copied) and evaluated once per model."""
         return [
             Unit(stage, spec.name, p.name, p.k, p.seed)
             for spec in self.config.models
             for p in self.points(spec.name)
+            if p.name not in self.same_base_points(spec.name)
         ]
+
+    def same_base_points(self, model: str) -> dict[str, str]:
+        """{point: the point whose weights it has} for the k = 0 points of the later seeds.
+
+        Without a target phase, k = 0 trains nothing: every seed's k = 0 point is the base
+        model's own weights, so evaluating it once per seed costs one `lm_eval` call per seed
+        and adds no information (the analysis counts the base model as one run either way).
+        With a target phase each seed trains its own k = 0 model, and every point stays."""
+        cfg = self.sweep_config(model)
+        if cfg.base.get("target_phase"):
+            return {}
+        untrained = [p.name for p in self.points(model) if p.k == 0]
+        return {name: untrained[0] for name in untrained[1:]}
 
     # ---- states ----------------------------------------------------------------------------
     def state(self, unit: Unit) -> tuple[str, str]:
