@@ -24,6 +24,7 @@ each seed): they are counted once, and the output says so.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class StudyRun:
     base_model: str | None = None  # the manifest's base model (name_or_path@revision)
     tasks: list[str] | None = None  # its intermediate tasks (the first k of the order)
     items: dict[str, int] = field(default_factory=dict)  # benchmark -> fewest items per language
+    # benchmark -> language -> items scored (the smoke-scale rule's harmonic mean)
+    language_items: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -270,6 +273,7 @@ def study_runs(results: Sequence[RunResults]) -> tuple[list[StudyRun], ScoreTabl
             benchmark, language = split_task(task, result.groups)
             if task_result.n:
                 run.items[benchmark] = min(run.items.get(benchmark, task_result.n), task_result.n)
+                run.language_items.setdefault(benchmark, {})[language] = task_result.n
             for metric, value in task_result.metrics.items():
                 if not is_layer_metric(benchmark, metric):  # layer profiles: compare only
                     scores[(benchmark, language, metric)] = value.value
@@ -560,10 +564,22 @@ def _smoke_reason(
     """Smoke scale when --limit was used, or when item noise alone (binomial, p = 1/2 at worst)
     hides slopes below :data:`EXPECTED_SLOPE`: the item-only detectable slope is
     (z_0.975 + z_0.8) * 0.5 / sqrt(items x languages) / sqrt(Sxx over runs), so the verdict
-    depends on items per language, languages and runs (their k) together."""
+    depends on items per language, languages and runs (their k) together.
+
+    ``items`` is the harmonic mean of the languages' item counts (the fewest over runs): the
+    benchmark score is the unweighted mean over L languages, whose binomial variance is
+    (1/L^2) sum_l p(1-p)/n_l = p(1-p) / (L x harmonic mean of n_l). Runs read without
+    per-language counts use their fewest items per language, which overstates the noise."""
     if limit is not None:
         return limit
-    sizes = [r.items[benchmark] for r in runs if benchmark in r.items]
+    sizes = []
+    for run in runs:
+        counts = run.language_items.get(benchmark, {})
+        per_language = [counts[lang] for lang in languages if counts.get(lang)]
+        if per_language and len(per_language) == len(languages):
+            sizes.append(statistics.harmonic_mean(per_language))
+        elif benchmark in run.items:
+            sizes.append(float(run.items[benchmark]))
     if not sizes:
         return None
     items = min(sizes)
@@ -575,7 +591,7 @@ def _smoke_reason(
     if detectable <= EXPECTED_SLOPE:
         return None
     return (
-        f"{benchmark}: {items} items per language x {len(languages)} languages x {len(runs)} "
+        f"{benchmark}: {items:.0f} items per language x {len(languages)} languages x {len(runs)} "
         f"runs; item noise alone hides slopes under {100 * detectable:.2f} points per task"
     )
 
