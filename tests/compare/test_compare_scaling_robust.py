@@ -102,6 +102,14 @@ def test_the_printed_answer_never_quotes_the_unadjusted_probability(capsys):
     assert expected in text
 
 
+def test_with_one_k_above_zero_nothing_is_chosen_so_the_answer_says_no_best_of():
+    """k = 0 and 3 only (the real-data demo's design): one comparison, worded as one."""
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=400),), k_values=(0, 3), seeds=3)
+    runs, table = score_table(simulate_study(design, np.random.default_rng(2)))
+    text = "\n".join(scaling.summary_lines(scaling.analyze_table(runs, table, permutations=199)))
+    assert "best of 1" not in text and ("k = 3 is not shown to beat k = 0: " in text or "k = 3 beats k = 0: " in text)
+
+
 # --------------------------------------------------------------------------- 3. the base model
 
 

@@ -832,6 +832,12 @@ def best_k_words(t: Trend, alpha: float = ALPHA) -> str | None:
     i = int(np.argmax(v["differences"]))
     k, diff = v["k_values"][i], v["differences"][i]
     many = len(v["k_values"])
+    if many == 1:  # one k > 0: nothing is chosen, so nothing to adjust for
+        verdict = "beats" if t.best_k_claim else "is not shown to beat"
+        return (
+            f"k = {k} {verdict} k = 0: {_points(diff)} points (95% CI {_points(v['ci_low'][i])} "
+            f"to {_points(v['ci_high'][i])}; {_p(t.best_k_p_adjusted)})"
+        )
     if t.best_k_claim:
         return (
             f"best k = {k}: {_points(diff)} points over k = 0 (95% simultaneous CI "
