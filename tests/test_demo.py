@@ -105,7 +105,7 @@ def test_demo_picks_the_real_data_when_given(tmp_path, monkeypatch):
 
     monkeypatch.delenv("XFER_DATA_DIR", raising=False)
     root = _write_real_layouts(tmp_path / "data")
-    config, found = _built(["--data-dir", str(root)], monkeypatch, tmp_path)
+    config, found = _built(["--data-dir", str(root), "--causal"], monkeypatch, tmp_path)
     assert config.source == str(demo.REAL_STUDY)
     assert found.tasks == ["anli", "hellaswag"] and found.tatoeba == ["deu", "fra"]
     assert found.xnli == ["en"] and found.tydiqa == ["en"] and found.bucc == []
@@ -123,6 +123,11 @@ def test_demo_picks_the_real_data_when_given(tmp_path, monkeypatch):
     assert models["encoder"].evaluation.tasks == ["xfer_tatoeba_deu", "xfer_tatoeba_fra"]
     assert models["causal-lm"].evaluation.tasks == ["xfer_xnli_en", "xfer_tydiqa_en"]
     assert any("34 of 36" in line for line in found.left_out())
+    # without --causal the encoder half alone: the tiny random LM's half costs ~8 minutes
+    default, _ = _built(["--data-dir", str(root)], monkeypatch, tmp_path)
+    assert [m.name for m in default.models] == ["encoder"]
+    no_encoder, _ = _built(["--data-dir", str(root), "--no-encoder"], monkeypatch, tmp_path)
+    assert [m.name for m in no_encoder.models] == ["causal-lm"]  # then the causal half runs
 
 
 def test_demo_reads_XFER_DATA_DIR_and_falls_back_to_the_shipped_data(tmp_path, monkeypatch):
@@ -149,7 +154,8 @@ def test_demo_dry_run_on_real_data_plans_the_real_study(tmp_path, monkeypatch, c
     assert cli.main(["demo", "--data-dir", str(root), "--output-dir", str(out), "--dry-run"]) == 0
     plan = capsys.readouterr().out
     assert "demo_real.yaml" in plan
-    assert "train: 12 todo" in plan and "evaluate: 12 todo" in plan
+    # the encoder half: k = 0 (the untrained base model, once) and k = 1 x 3 seeds
+    assert "train: 4 todo" in plan and "evaluate: 4 todo" in plan
     assert not out.exists()  # a dry run writes nothing
 
 
