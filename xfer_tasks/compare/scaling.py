@@ -147,6 +147,8 @@ class Trend:
         default_factory=lambda: [None, None]
     )
     smoke_scale: str | None = None  # why this benchmark's test sets are too small, or None
+    # the smallest p a permutation test over these runs can give (trend.smallest_permutation_p)
+    smallest_p: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -214,6 +216,9 @@ METHOD: dict[str, str] = {
     "pooled for a k with one run), simultaneous 95% intervals and single-step adjusted p from "
     "the permutation distribution of the maximum |t| (Dunnett 1955; Westfall & Young 1993)",
     "best_k_claim": "the best k is said to beat k = 0 only when its adjusted p < 0.05",
+    "smallest_p": "1 / the distinct arrangements of the runs' k labels (n! / prod n_k!): the "
+    "smallest p a permutation test can give; above 0.05 the design cannot detect any effect, "
+    "the detectable slope is not quoted and versus_k0 has no intervals",
     "p_best_beats_k0": "posterior probability, flat prior, pooled normal model, NOT adjusted "
     "for picking the best k (kept for the contract; not printed)",
     "language_slope_sd": "SD of the true per-language slopes (language x k interaction with "
@@ -657,7 +662,8 @@ def _fit_trend(
         log_k = [math.log2(1 + v) for v in k]
         per_doubling = trend_stats.ols_slope(log_k, y, permutations=permutations, seed=seed)
     detectable = None
-    if per_task is not None and per_task.stderr is not None:
+    smallest_p = trend_stats.smallest_permutation_p(k)
+    if per_task is not None and per_task.stderr is not None and smallest_p <= ALPHA:
         df = per_task.df
         detectable = float(
             (sps.t.ppf(1 - ALPHA / 2, df) + sps.t.ppf(POWER, df)) * per_task.stderr
@@ -690,6 +696,7 @@ def _fit_trend(
         sd_between_runs=means.sd,
         sd_source=means.sd_source,
         detectable_slope=detectable,
+        smallest_p=smallest_p,
     )
     if per_task is not None and per_task.stderr is not None:
         trend.slope_stderr = per_task.stderr
@@ -832,6 +839,8 @@ def best_k_words(t: Trend, alpha: float = ALPHA) -> str | None:
     i = int(np.argmax(v["differences"]))
     k, diff = v["k_values"][i], v["differences"][i]
     many = len(v["k_values"])
+    if v["ci_low"][i] is None:  # too few runs for a permutation interval (smallest_p)
+        return f"k = {k} minus k = 0: {_points(diff)} points ({_p(t.best_k_p_adjusted)})"
     if many == 1:  # one k > 0: nothing is chosen, so nothing to adjust for
         verdict = "beats" if t.best_k_claim else "is not shown to beat"
         return (
@@ -886,6 +895,12 @@ def reading(
                 f"smoke scale: nothing is detectable at this size (the 95% CI is ±{width:.2f} "
                 "points per task; the test sets are too small for the effects expected)"
             )
+    elif t.smallest_p is not None and t.smallest_p > alpha:
+        parts.append(
+            f"this design cannot detect an effect of any size: a permutation test over its "
+            f"{t.n_runs} runs at these k cannot give p < {alpha:g} (the smallest possible p is "
+            f"{t.smallest_p:.2g}); more seeds or more values of k are needed"
+        )
     elif t.p_value >= alpha:
         parts.append(
             "no effect of the number of tasks is detectable"

@@ -287,6 +287,16 @@ def _posterior_beats(
 # --------------------------------------------------------------------------- which k beats k = 0
 
 
+def smallest_permutation_p(k: Sequence[int]) -> float:
+    """The smallest p-value a permutation test of k over these runs can give: 1 / the number of
+    distinct arrangements of the k labels over the runs (n! / prod over k of n_k!). With 1 run
+    at k = 0 and 3 at k = 3 there are 4 arrangements, so no p below 0.25 exists and no effect
+    of any size can be declared at 5%, whatever a t-based interval or power formula says."""
+    counts = np.unique(np.asarray(k), return_counts=True)[1]
+    log_arrangements = math.lgamma(int(counts.sum()) + 1) - sum(math.lgamma(int(c) + 1) for c in counts)
+    return float(math.exp(-log_arrangements)) if log_arrangements < 700 else 0.0
+
+
 @dataclass(frozen=True)
 class VersusZero:
     """Every k against k = 0 at once (Dunnett-style, max-|t| permutation distribution)."""
@@ -294,8 +304,10 @@ class VersusZero:
     k_values: list[int]  # the k > 0 compared with k = 0
     differences: list[float]  # mean at k minus mean at k = 0
     stderrs: list[float]
-    ci_low: list[float]  # simultaneous 95% intervals: all cover together 95% of the time
-    ci_high: list[float]
+    # simultaneous 95% intervals: all cover together 95% of the time; None when the design has
+    # too few arrangements of its runs for a permutation quantile at 95% (smallest_permutation_p)
+    ci_low: list[float | None]
+    ci_high: list[float | None]
     p_adjusted: list[float]  # single-step max-|t| adjusted p-values (Westfall & Young 1993)
     critical: float  # the 95th percentile of max |t| under "k has no effect"
     best_k: int  # the k with the largest difference
@@ -361,12 +373,17 @@ def versus_k0(
     exceed = null.size - np.searchsorted(null, np.abs(t_obs) - 1e-12, side="left")
     p_adj = (1 + exceed) / (1 + null.size)
     best = int(np.argmax(diff))
+    if smallest_permutation_p(ks) > 1 - CONFIDENCE:  # the 95% quantile is one of a few atoms
+        ci_low: list[float | None] = [None] * diff.size
+        ci_high: list[float | None] = [None] * diff.size
+    else:
+        ci_low, ci_high = (diff - critical * se).tolist(), (diff + critical * se).tolist()
     return VersusZero(
         k_values=levels[1:],
         differences=diff.tolist(),
         stderrs=se.tolist(),
-        ci_low=(diff - critical * se).tolist(),
-        ci_high=(diff + critical * se).tolist(),
+        ci_low=ci_low,
+        ci_high=ci_high,
         p_adjusted=p_adj.tolist(),
         critical=critical,
         best_k=levels[1 + best],
