@@ -25,20 +25,25 @@ label sets in ``xfer_heads.json``.
 from __future__ import annotations
 
 import json
-import math
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from .checkpoint_io import completion_marker_callback, start_phase
+from .checkpoint_io import start_phase
+from .common import (
+    IGNORE_INDEX,
+    check_finite_loss,
+    load_tokenizer,
+    logged_losses,
+    resumable_callbacks,
+    train_resumably,
+    training_arguments,
+)
 from .config import PhaseConfig
 from .formatting import Example
-from .resume_metrics import checkpoint_state, log_at_every_save_callback, whole_run_train_loss
 
-IGNORE_INDEX = -100
 HEADS_FILE = "xfer_heads.pt"
 HEADS_INFO = "xfer_heads.json"
 
@@ -239,15 +244,14 @@ def train_phase(
 ) -> dict[str, Any]:
     """Multi-task fine-tuning of the encoder; saves the encoder (plain AutoModel folder)."""
     from accelerate import PartialState
-    from transformers import AutoModel, AutoTokenizer, Trainer
+    from transformers import AutoModel, Trainer
 
-    from .sft import training_arguments
     from .task_spec import load_task_spec
 
     if model_cfg.get("lora"):
         raise ValueError("model.lora: LoRA is implemented for causal LMs only; encoders are fully fine-tuned")
     t = phase.training
-    tokenizer = AutoTokenizer.from_pretrained(init_from, revision=revision)
+    tokenizer = load_tokenizer(init_from, revision)
     task_labels, task_inputs = {}, {}
     for ref in phase.tasks:
         spec = load_task_spec(ref)
@@ -259,11 +263,10 @@ def train_phase(
     for name, spec in heads.items():
         spec["inputs"] = list(task_inputs.get(name, ()))
     batches = make_batches(tokenizer, examples, heads, int(t["per_device_train_batch_size"]), int(model_cfg["max_seq_length"]))
-    steps = int(phase.budget.total) if phase.budget.kind == "steps" else None
     phase_for_args = PhaseConfig(phase.name, phase.tasks, phase.mixture, phase.budget, {**t, "per_device_train_batch_size": 1, "batching": "padded"}, phase.split)
     # Each batch uses one head (and BERT's pooler is unused): DDP must allow unused parameters.
     phase_for_args.training["trainer_args"] = {"ddp_find_unused_parameters": True, **(t.get("trainer_args") or {})}
-    args = training_arguments(phase_for_args, run_dir, steps, phase.budget.epochs)
+    args = training_arguments(phase_for_args, run_dir)
     state = PartialState()
     torch.manual_seed(int(t["seed"]))  # head initialisation
     encoder = AutoModel.from_pretrained(init_from, revision=revision)
@@ -279,22 +282,15 @@ def train_phase(
         args=args,
         train_dataset=batches,
         data_collator=_Unwrap(),
-        callbacks=[completion_marker_callback(), log_at_every_save_callback()],
+        callbacks=resumable_callbacks(),
     )
-    resumed_state = checkpoint_state(resume)
-    started = time.time()
-    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    metrics, _ = train_resumably(trainer, resume)
     unwrapped = trainer.accelerator.unwrap_model(trainer.model)
-    metrics: dict[str, Any] = {
-        "train_loss": whole_run_train_loss(result.training_loss, result.global_step, resumed_state),
-        "global_step": result.global_step,
-        "train_runtime_s": result.metrics.get("train_runtime"),
-        "wall_time_this_process_s": time.time() - started,
-        "resumed_from": resume.name if resume else None,
+    metrics |= {
         "examples": len(examples),
         "batches": len(batches),
         "world_size": args.world_size,
-        "log_history": [h for h in trainer.state.log_history if "loss" in h],
+        "log_history": logged_losses(trainer),
     }
     if is_main:
         save_to.mkdir(parents=True, exist_ok=True)
@@ -306,7 +302,6 @@ def train_phase(
         metrics["loss_after"] = mean_loss(unwrapped, probe)
         metrics["probe_batches"] = len(probe)
     state.wait_for_everyone()
-    if metrics["train_loss"] is not None and not math.isfinite(metrics["train_loss"]):
-        raise FloatingPointError(f"training loss is {metrics['train_loss']}; lower the learning rate")
+    check_finite_loss(metrics)
     return metrics
 

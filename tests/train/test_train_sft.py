@@ -11,18 +11,10 @@ import torch
 from train_helpers import tiny_config, write_config
 from train_official_files import write_multinli_jsonl
 from xfer_tasks.train.checkpoint_io import OutputExistsError, is_complete
+from xfer_tasks.train.common import encode_pair, load_tokenizer
 from xfer_tasks.train.config import ConfigError, parse_config
 from xfer_tasks.train.run import ConfigChangedError, train_checkpoint
-from xfer_tasks.train.sft import (
-    IGNORE_INDEX,
-    answer_loss,
-    encode_pair,
-    load_causal_lm,
-    load_tokenizer,
-    make_collator,
-    merge_rows,
-    pack_bins,
-)
+from xfer_tasks.train.sft import answer_loss, load_causal_lm, make_collator, merge_rows, pack_bins
 
 REAL_TASKS = [
     {
@@ -37,25 +29,6 @@ REAL_TASKS = [
     {"name": "hellaswag", "local": {"format": "hellaswag_text", "files": {"validation": ["hellaswag_val_full.txt.bz2"]}}},
     {"name": "squad", "local": {"files": {"validation": ["xquad.en.json"]}}},
 ]
-
-
-def test_labels_mask_the_prompt_exactly(tiny_lm):
-    tok = load_tokenizer(str(tiny_lm))
-    prompt, answer = "Premise: The cat sleeps.\nAnswer:", " yes"
-    row = encode_pair(tok, prompt, answer, max_length=128)
-    p = tok(prompt, add_special_tokens=False)["input_ids"]
-    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    assert row["input_ids"] == p + a
-    assert row["labels"] == [IGNORE_INDEX] * len(p) + a
-
-
-def test_truncation_drops_prompt_from_the_left_never_the_answer(tiny_lm):
-    tok = load_tokenizer(str(tiny_lm))
-    prompt, answer = "word " * 200, " the answer"
-    row = encode_pair(tok, prompt, answer, max_length=32)
-    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    assert len(row["input_ids"]) == 32
-    assert row["labels"][-len(a) :] == a and row["labels"][: 32 - len(a)] == [IGNORE_INDEX] * (32 - len(a))
 
 
 def test_packed_batches_give_the_same_loss_as_padded_ones(tiny_lm):
