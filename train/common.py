@@ -3,6 +3,9 @@
 The recipes (``sft.py``: causal LM, ``encoder.py``: encoder with task heads), the runner
 (``run.py``) and the sweep (``cli_sweep.py``) all take these from here:
 
+- the recipe interface: ``train_phase(job: PhaseJob) -> metrics``, one per recipe; the runner
+  builds the :class:`PhaseJob` and picks the recipe by ``model.kind``;
+
 - the token conventions: :data:`IGNORE_INDEX`, :func:`load_tokenizer` and :func:`encode_pair`
   (an example's tokens, which the causal recipe trains on and a ``tokens`` budget counts);
 - :func:`training_arguments`: ``transformers.TrainingArguments`` from a phase's ``training:``
@@ -25,6 +28,7 @@ import dataclasses
 import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +37,27 @@ from .resume_metrics import checkpoint_state, log_at_every_save_callback, whole_
 
 if TYPE_CHECKING:
     from .config import PhaseConfig
+    from .formatting import Example
 
 # Label value that cross-entropy ignores (torch's default ``ignore_index``): prompt tokens,
 # padding, and sub-tokens that carry no label.
 IGNORE_INDEX = -100
+
+
+@dataclass(frozen=True)
+class PhaseJob:
+    """One phase for a recipe: train ``examples`` from ``init_from``, keep resumable Trainer
+    checkpoints in ``run_dir``, save a plain Hugging Face folder to ``save_to`` (the main
+    process writes it); ``train_phase(job)`` returns the phase's metrics."""
+
+    init_from: str  # a model id or folder; after the first phase, the previous phase's model
+    revision: str | None  # Hub revision of ``init_from`` (first phase only)
+    model: dict[str, Any]  # the run config's ``model:`` section (max_seq_length, lora, ...)
+    phase: PhaseConfig
+    examples: list[Example]  # the drawn, shuffled pool
+    run_dir: Path
+    save_to: Path
+    is_main: bool
 
 
 # ---- tokens -------------------------------------------------------------------------------

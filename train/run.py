@@ -38,7 +38,7 @@ from .checkpoint_io import (
     work_dir,
     write_json_durable,
 )
-from .common import encode_pair, is_main_process, load_tokenizer, wait_for_everyone
+from .common import PhaseJob, encode_pair, is_main_process, load_tokenizer, wait_for_everyone
 from .config import PhaseConfig, RunConfig
 from .manifest import MANIFEST_FILE, build_manifest, model_card
 from .pool import build_pool, load_task
@@ -105,20 +105,21 @@ def _run_phase(
     staged = folder / f"final.tmp-{os.getpid()}"
     if is_main:
         remove_stale_staging(final)
-    if config.kind == "encoder":
+    if config.kind == "encoder":  # the runner picks the recipe; recipes never import each other
         from .encoder import train_phase
     else:
         from .sft import train_phase
-    metrics = train_phase(
-        init_from,
-        config.model.get("revision") if index == 0 else None,
-        config.model,
-        phase,
-        pool.examples,
-        folder / "trainer",
-        staged,
-        is_main,
+    job = PhaseJob(
+        init_from=init_from,
+        revision=config.model.get("revision") if index == 0 else None,
+        model=config.model,
+        phase=phase,
+        examples=pool.examples,
+        run_dir=folder / "trainer",
+        save_to=staged,
+        is_main=is_main,
     )
+    metrics = train_phase(job)
     info = {
         **phase.describe(),
         "initialised_from": init_from if index == 0 else f"phase {index - 1} output",

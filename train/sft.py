@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import bisect
 import json
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -41,6 +40,7 @@ import torch
 from .checkpoint_io import start_phase
 from .common import (
     IGNORE_INDEX,
+    PhaseJob,
     check_finite_loss,
     encode_pair,
     load_tokenizer,
@@ -49,7 +49,6 @@ from .common import (
     train_resumably,
     training_arguments,
 )
-from .config import PhaseConfig
 from .formatting import Example
 from .resume_metrics import tokens_seen_at_start
 
@@ -218,40 +217,31 @@ def answer_loss(model, dataset, collator, batch_size: int = 8) -> float:
     return total / max(count, 1)
 
 
-def train_phase(
-    init_from: str,
-    revision: str | None,
-    model_cfg: dict[str, Any],
-    phase: PhaseConfig,
-    examples: list[Example],
-    run_dir: Path,
-    save_to: Path,
-    is_main: bool,
-) -> dict[str, Any]:
-    """Fine-tune ``init_from`` on ``examples``; save a plain HF checkpoint to ``save_to``.
+def train_phase(job: PhaseJob) -> dict[str, Any]:
+    """Fine-tune ``job.init_from`` on ``job.examples``; save a plain HF checkpoint to ``job.save_to``.
 
-    Resumes from the newest complete Trainer checkpoint in ``run_dir``. Returns metrics.
+    Resumes from the newest complete Trainer checkpoint in ``job.run_dir``. Returns metrics.
     """
     from accelerate import PartialState
     from transformers import Trainer
 
-    t = phase.training
-    tokenizer = load_tokenizer(init_from, revision)
-    max_length = int(model_cfg["max_seq_length"])
+    t = job.phase.training
+    tokenizer = load_tokenizer(job.init_from, job.revision)
+    max_length = int(job.model["max_seq_length"])
     packed = t["batching"] == "packed"
-    dataset = encode_examples(tokenizer, examples, max_length, packed=packed)
+    dataset = encode_examples(tokenizer, job.examples, max_length, packed=packed)
     collator = make_collator(t["batching"], tokenizer, max_length)
-    args = training_arguments(phase, run_dir)
+    args = training_arguments(job.phase, job.run_dir)
     state = PartialState()
-    model = load_causal_lm(init_from, revision, model_cfg.get("lora"), args.bf16)
-    if t["gradient_checkpointing"] and model_cfg.get("lora"):
+    model = load_causal_lm(job.init_from, job.revision, job.model.get("lora"), args.bf16)
+    if t["gradient_checkpointing"] and job.model.get("lora"):
         model.enable_input_require_grads()
 
-    probe = encode_examples(tokenizer, examples[:64], max_length)  # the same examples in every mode
+    probe = encode_examples(tokenizer, job.examples[:64], max_length)  # the same examples in every mode
     probe_collator = _DropLength(make_collator("group_by_length", tokenizer, max_length))
-    before_file = run_dir / "answer_loss_before.json"
+    before_file = job.run_dir / "answer_loss_before.json"
     resume = start_phase(
-        run_dir, state, is_main, before_file,
+        job.run_dir, state, job.is_main, before_file,
         lambda: {"answer_loss": answer_loss(model, probe, probe_collator)},
     )  # fmt: skip
 
@@ -266,7 +256,7 @@ def train_phase(
     metrics, resumed_state = train_resumably(trainer, resume)
     unwrapped = trainer.accelerator.unwrap_model(trainer.model)
     metrics |= {
-        "examples": len(examples),
+        "examples": len(job.examples),
         "packed_rows": len(dataset) if packed else None,
         "tokens_per_epoch": int(sum(dataset["length"])),
         "answer_tokens_per_epoch": int(
@@ -278,17 +268,17 @@ def train_phase(
         "effective_batch_size": args.train_batch_size * args.gradient_accumulation_steps * args.world_size,
         "log_history": logged_losses(trainer),
     }
-    if model_cfg.get("lora") and is_main:
-        unwrapped.save_pretrained(str(save_to / "adapter"))
+    if job.model.get("lora") and job.is_main:
+        unwrapped.save_pretrained(str(job.save_to / "adapter"))
         unwrapped = unwrapped.merge_and_unload()
     unwrapped.config.use_cache = True  # the saved model generates with a cache
-    if is_main:
-        save_to.mkdir(parents=True, exist_ok=True)
-        if model_cfg.get("lora"):
-            unwrapped.save_pretrained(str(save_to))
+    if job.is_main:
+        job.save_to.mkdir(parents=True, exist_ok=True)
+        if job.model.get("lora"):
+            unwrapped.save_pretrained(str(job.save_to))
         else:
-            trainer.save_model(str(save_to))
-        tokenizer.save_pretrained(str(save_to))
+            trainer.save_model(str(job.save_to))
+        tokenizer.save_pretrained(str(job.save_to))
         before = json.loads(before_file.read_text())["answer_loss"]
         metrics["answer_loss_before"] = before
         if trainer.is_fsdp_enabled:  # sharded parameters: a main-process-only forward would hang
@@ -299,8 +289,8 @@ def train_phase(
         if metrics["train_runtime_s"]:
             tokens_this_call = metrics["num_input_tokens_seen"] - tokens_seen_at_start(resumed_state)
             metrics["train_tokens_per_s"] = tokens_this_call / metrics["train_runtime_s"]
-    elif not model_cfg.get("lora"):
-        trainer.save_model(str(save_to))  # collective under FSDP; writes only on the main process
+    elif not job.model.get("lora"):
+        trainer.save_model(str(job.save_to))  # collective under FSDP; writes only on the main process
     state.wait_for_everyone()
     check_finite_loss(metrics)
     return metrics
