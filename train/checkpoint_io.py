@@ -7,7 +7,9 @@ complete; a killed save leaves only a ``.tmp-*`` folder that is removed on the n
 
 While training, the state that a restart resumes from lives in ``<out>.work/``:
 ``run.json`` (the resolved config's fingerprint, so a changed config is not silently
-resumed), and one folder per phase with the Trainer's ``checkpoint-N`` folders. The Trainer
+resumed), and one folder per phase (:func:`phase_dir`: ``phase-N-<name>/``) with the Trainer's
+``checkpoint-N`` folders under ``trainer/`` and, once the phase is done, its model in
+``final/`` (:func:`has_progress`: whether there is anything to resume). The Trainer
 writes ``trainer_state.json`` last; :class:`CompletionMarker` adds ``XFER_CHECKPOINT_COMPLETE``
 after the whole save returned, and only checkpoints with that marker are resumed from.
 """
@@ -22,8 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .manifest import MANIFEST_FILE
+
 COMPLETE = "COMPLETE"
-MANIFEST = "xfer_manifest.json"
+RUN_FILE = "run.json"  # in the work folder: the config and its fingerprint
 CHECKPOINT_MARKER = "XFER_CHECKPOINT_COMPLETE"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
@@ -35,10 +39,10 @@ class OutputExistsError(FileExistsError):
 def is_complete(folder: Path) -> bool:
     """A published xfer checkpoint: the marker and a readable manifest."""
     folder = Path(folder)
-    if not (folder / COMPLETE).is_file() or not (folder / MANIFEST).is_file():
+    if not (folder / COMPLETE).is_file() or not (folder / MANIFEST_FILE).is_file():
         return False
     try:
-        json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
     return True
@@ -106,6 +110,22 @@ def check_output(out: Path, overwrite: bool) -> None:
     if out.exists() and not overwrite:
         what = "a complete xfer checkpoint" if is_complete(out) else "a folder that is not an xfer checkpoint"
         raise OutputExistsError(f"{out} exists ({what}); pass --overwrite to replace it")
+
+
+def work_dir(out: Path) -> Path:
+    """Where the training of checkpoint ``out`` keeps what a restart resumes from."""
+    return out.with_name(out.name + ".work")
+
+
+def phase_dir(work: Path, index: int, name: str) -> Path:
+    """The work folder of phase ``index`` (``name``: ``intermediate``, ``target``)."""
+    return Path(work) / f"phase-{index}-{name}"
+
+
+def has_progress(work: Path) -> bool:
+    """Whether an interrupted run saved anything worth resuming (a Trainer checkpoint or a phase)."""
+    work = Path(work)
+    return any(work.glob("phase-*/trainer/checkpoint-*")) or any(work.glob("phase-*/final"))
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

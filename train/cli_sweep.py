@@ -45,24 +45,24 @@ def point_state(path: Path, fingerprint: str) -> str:
     """``complete``, ``partial``, ``todo``, or ``complete-changed`` / ``partial-changed`` when
     the point on disk was trained from a different config (a run refuses those without
     ``--overwrite``, exactly as :func:`~xfer_tasks.train.run.train_checkpoint` does)."""
-    from .checkpoint_io import is_complete
-    from .run import _has_progress
+    from .checkpoint_io import RUN_FILE, has_progress, is_complete, work_dir
+    from .manifest import MANIFEST_FILE
 
     if is_complete(path):
         try:
-            old = json.loads((path / "xfer_manifest.json").read_text()).get("sweep") or {}
+            old = json.loads((path / MANIFEST_FILE).read_text()).get("sweep") or {}
         except (OSError, json.JSONDecodeError):
             old = {}
         changed = old.get("config_fingerprint") not in (None, fingerprint)
         return "complete-changed" if changed else "complete"
-    work = path.with_name(path.name + ".work")
+    work = work_dir(path)
     if not work.exists():
         return "todo"
     try:
-        previous = json.loads((work / "run.json").read_text()).get("config_fingerprint")
+        previous = json.loads((work / RUN_FILE).read_text()).get("config_fingerprint")
     except (OSError, json.JSONDecodeError):
         previous = None
-    changed = previous not in (None, fingerprint) and _has_progress(work)
+    changed = previous not in (None, fingerprint) and has_progress(work)
     return "partial-changed" if changed else "partial"
 
 
@@ -83,7 +83,8 @@ def run_sweep(
     study's training unit calls; errors are raised (ConfigError, ConfigChangedError, data
     errors), not printed."""
     from .checkpoint_io import write_json_durable
-    from .run import ConfigChangedError, _is_main, config_fingerprint, train_checkpoint
+    from .common import is_main_process
+    from .run import ConfigChangedError, config_fingerprint, train_checkpoint
     from .sweep import point_config, sweep_points
 
     out = Path(out).resolve()
@@ -114,7 +115,7 @@ def run_sweep(
         )
     if dry_run:
         return 0, 0
-    if _is_main():
+    if is_main_process():
         out.mkdir(parents=True, exist_ok=True)
         write_json_durable(
             out / "sweep.json",

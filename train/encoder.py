@@ -25,20 +25,25 @@ label sets in ``xfer_heads.json``.
 from __future__ import annotations
 
 import json
-import math
-import time
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from .checkpoint_io import completion_marker_callback, start_phase
+from .checkpoint_io import start_phase
+from .common import (
+    IGNORE_INDEX,
+    PhaseJob,
+    check_finite_loss,
+    load_tokenizer,
+    logged_losses,
+    resumable_callbacks,
+    train_resumably,
+    training_arguments,
+)
 from .config import PhaseConfig
 from .formatting import Example
-from .resume_metrics import checkpoint_state, log_at_every_save_callback, whole_run_train_loss
 
-IGNORE_INDEX = -100
 HEADS_FILE = "xfer_heads.pt"
 HEADS_INFO = "xfer_heads.json"
 
@@ -227,86 +232,67 @@ def mean_loss(model: MultiTaskEncoder, batches: list[dict[str, torch.Tensor]]) -
     return sum(losses) / max(len(losses), 1)
 
 
-def train_phase(
-    init_from: str,
-    revision: str | None,
-    model_cfg: dict[str, Any],
-    phase: PhaseConfig,
-    examples: list[Example],
-    run_dir: Path,
-    save_to: Path,
-    is_main: bool,
-) -> dict[str, Any]:
+def train_phase(job: PhaseJob) -> dict[str, Any]:
     """Multi-task fine-tuning of the encoder; saves the encoder (plain AutoModel folder)."""
     from accelerate import PartialState
-    from transformers import AutoModel, AutoTokenizer, Trainer
+    from transformers import AutoModel, Trainer
 
-    from .sft import training_arguments
     from .task_spec import load_task_spec
 
-    if model_cfg.get("lora"):
+    if job.model.get("lora"):
         raise ValueError("model.lora: LoRA is implemented for causal LMs only; encoders are fully fine-tuned")
-    t = phase.training
-    tokenizer = AutoTokenizer.from_pretrained(init_from, revision=revision)
+    t = job.phase.training
+    tokenizer = load_tokenizer(job.init_from, job.revision)
     task_labels, task_inputs = {}, {}
-    for ref in phase.tasks:
+    for ref in job.phase.tasks:
         spec = load_task_spec(ref)
         task_labels[spec.name] = spec.labels
         task_inputs[spec.name] = spec.inputs or (
             load_task_spec(spec.components[0]).inputs if spec.components else ()
         )
-    heads = head_specs(examples, task_labels)
+    heads = head_specs(job.examples, task_labels)
     for name, spec in heads.items():
         spec["inputs"] = list(task_inputs.get(name, ()))
-    batches = make_batches(tokenizer, examples, heads, int(t["per_device_train_batch_size"]), int(model_cfg["max_seq_length"]))
-    steps = int(phase.budget.total) if phase.budget.kind == "steps" else None
-    phase_for_args = PhaseConfig(phase.name, phase.tasks, phase.mixture, phase.budget, {**t, "per_device_train_batch_size": 1, "batching": "padded"}, phase.split)
+    batches = make_batches(tokenizer, job.examples, heads, int(t["per_device_train_batch_size"]), int(job.model["max_seq_length"]))
+    phase_for_args = PhaseConfig(job.phase.name, job.phase.tasks, job.phase.mixture, job.phase.budget, {**t, "per_device_train_batch_size": 1, "batching": "padded"}, job.phase.split)
     # Each batch uses one head (and BERT's pooler is unused): DDP must allow unused parameters.
     phase_for_args.training["trainer_args"] = {"ddp_find_unused_parameters": True, **(t.get("trainer_args") or {})}
-    args = training_arguments(phase_for_args, run_dir, steps, phase.budget.epochs)
+    args = training_arguments(phase_for_args, job.run_dir)
     state = PartialState()
     torch.manual_seed(int(t["seed"]))  # head initialisation
-    encoder = AutoModel.from_pretrained(init_from, revision=revision)
+    encoder = AutoModel.from_pretrained(job.init_from, revision=job.revision)
     model = MultiTaskEncoder(encoder, heads)
 
     probe = batches[: min(8, len(batches))]
-    before_file = run_dir / "loss_before.json"
+    before_file = job.run_dir / "loss_before.json"
     resume = start_phase(
-        run_dir, state, is_main, before_file, lambda: {"loss": mean_loss(model, probe)}
+        job.run_dir, state, job.is_main, before_file, lambda: {"loss": mean_loss(model, probe)}
     )
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=batches,
         data_collator=_Unwrap(),
-        callbacks=[completion_marker_callback(), log_at_every_save_callback()],
+        callbacks=resumable_callbacks(),
     )
-    resumed_state = checkpoint_state(resume)
-    started = time.time()
-    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    metrics, _ = train_resumably(trainer, resume)
     unwrapped = trainer.accelerator.unwrap_model(trainer.model)
-    metrics: dict[str, Any] = {
-        "train_loss": whole_run_train_loss(result.training_loss, result.global_step, resumed_state),
-        "global_step": result.global_step,
-        "train_runtime_s": result.metrics.get("train_runtime"),
-        "wall_time_this_process_s": time.time() - started,
-        "resumed_from": resume.name if resume else None,
-        "examples": len(examples),
+    metrics |= {
+        "examples": len(job.examples),
         "batches": len(batches),
         "world_size": args.world_size,
-        "log_history": [h for h in trainer.state.log_history if "loss" in h],
+        "log_history": logged_losses(trainer),
     }
-    if is_main:
-        save_to.mkdir(parents=True, exist_ok=True)
-        unwrapped.encoder.save_pretrained(str(save_to))
-        tokenizer.save_pretrained(str(save_to))
-        torch.save({name: head.state_dict() for name, head in unwrapped.heads.items()}, save_to / HEADS_FILE)
-        (save_to / HEADS_INFO).write_text(json.dumps(heads, indent=2) + "\n")
+    if job.is_main:
+        job.save_to.mkdir(parents=True, exist_ok=True)
+        unwrapped.encoder.save_pretrained(str(job.save_to))
+        tokenizer.save_pretrained(str(job.save_to))
+        torch.save({name: head.state_dict() for name, head in unwrapped.heads.items()}, job.save_to / HEADS_FILE)
+        (job.save_to / HEADS_INFO).write_text(json.dumps(heads, indent=2) + "\n")
         metrics["loss_before"] = json.loads(before_file.read_text())["loss"]
         metrics["loss_after"] = mean_loss(unwrapped, probe)
         metrics["probe_batches"] = len(probe)
     state.wait_for_everyone()
-    if metrics["train_loss"] is not None and not math.isfinite(metrics["train_loss"]):
-        raise FloatingPointError(f"training loss is {metrics['train_loss']}; lower the learning rate")
+    check_finite_loss(metrics)
     return metrics
 

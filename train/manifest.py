@@ -1,5 +1,8 @@
 """What every checkpoint says about itself: ``xfer_manifest.json`` and a model card.
 
+:data:`MANIFEST_FILE` is the file's one name: the checkpoint folders (``checkpoint_io``), the
+sweep and ``xfer compare`` (``xfer_tasks.compare.results``) all read it from here.
+
 The manifest is what makes checkpoints comparable later: base model, tasks, realised
 mixture, budget, seed, data fingerprints (sha256 of local files or the Hub ``datasets``
 fingerprint), package version and git commit, library versions, and training metrics.
@@ -15,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+MANIFEST_FILE = "xfer_manifest.json"
 MANIFEST_VERSION = 1
 _LIBRARIES = ("torch", "transformers", "datasets", "accelerate", "peft", "lm_eval")
 

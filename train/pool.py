@@ -24,6 +24,8 @@ from .task_spec import TaskSpec, load_task_spec
 
 @dataclass
 class TaskData:
+    """One training task's examples, where they came from and what was dropped (and why)."""
+
     spec: TaskSpec
     examples: list[Example]
     origins: list[str]

@@ -27,16 +27,20 @@ from typing import Any
 
 from .budget import BudgetSpec
 from .checkpoint_io import (
-    MANIFEST,
+    RUN_FILE,
     check_output,
+    has_progress,
     is_complete,
+    phase_dir,
     publish,
     remove_stale_staging,
     staging_dir,
+    work_dir,
     write_json_durable,
 )
+from .common import PhaseJob, encode_pair, is_main_process, load_tokenizer, wait_for_everyone
 from .config import PhaseConfig, RunConfig
-from .manifest import build_manifest, model_card
+from .manifest import MANIFEST_FILE, build_manifest, model_card
 from .pool import build_pool, load_task
 
 PHASE_INFO = "xfer_phase.json"
@@ -65,8 +69,6 @@ def _save_base_model(config: RunConfig, dest: Path) -> None:
         from transformers import AutoModelForCausalLM
 
         model = AutoModelForCausalLM.from_pretrained(config.model["name_or_path"], revision=revision)
-    from .sft import load_tokenizer
-
     model.save_pretrained(str(dest))
     load_tokenizer(config.model["name_or_path"], revision).save_pretrained(str(dest))
 
@@ -80,15 +82,13 @@ def _effective_batch(phase: PhaseConfig) -> int:
 def _run_phase(
     config: RunConfig, phase: PhaseConfig, index: int, init_from: str, work: Path, is_main: bool
 ) -> dict[str, Any]:
-    phase_dir = work / f"phase-{index}-{phase.name}"
-    final = phase_dir / "final"
+    folder = phase_dir(work, index, phase.name)
+    final = folder / "final"
     if is_complete(final):
         return json.loads((final / PHASE_INFO).read_text())
     tasks = [load_task(ref, phase.split, config.data_dir) for ref in phase.tasks]
     length_of = None
     if phase.budget.kind == "tokens" or config.kind == "causal":
-        from .sft import encode_pair, load_tokenizer
-
         tokenizer = load_tokenizer(init_from, config.model.get("revision"))
         max_len = int(config.model["max_seq_length"])
 
@@ -102,23 +102,24 @@ def _run_phase(
         budget = BudgetSpec("tokens", total=total, epochs=budget.epochs)
         pool_note = f"steps budget with packed rows: pool drawn as {total} tokens (steps x batch x max_seq_length)"
     pool = build_pool(tasks, phase.mixture, budget, int(phase.training["seed"]), _effective_batch(phase), length_of)
-    staged = phase_dir / f"final.tmp-{os.getpid()}"
+    staged = folder / f"final.tmp-{os.getpid()}"
     if is_main:
         remove_stale_staging(final)
-    if config.kind == "encoder":
+    if config.kind == "encoder":  # the runner picks the recipe; recipes never import each other
         from .encoder import train_phase
     else:
         from .sft import train_phase
-    metrics = train_phase(
-        init_from,
-        config.model.get("revision") if index == 0 else None,
-        config.model,
-        phase,
-        pool.examples,
-        phase_dir / "trainer",
-        staged,
-        is_main,
+    job = PhaseJob(
+        init_from=init_from,
+        revision=config.model.get("revision") if index == 0 else None,
+        model=config.model,
+        phase=phase,
+        examples=pool.examples,
+        run_dir=folder / "trainer",
+        save_to=staged,
+        is_main=is_main,
     )
+    metrics = train_phase(job)
     info = {
         **phase.describe(),
         "initialised_from": init_from if index == 0 else f"phase {index - 1} output",
@@ -129,28 +130,10 @@ def _run_phase(
     }
     if is_main:
         write_json_durable(staged / PHASE_INFO, info)
-        (staged / MANIFEST).write_text("{}\n")  # makes is_complete() true once COMPLETE lands
+        (staged / MANIFEST_FILE).write_text("{}\n")  # makes is_complete() true once COMPLETE lands
         publish(staged, final, overwrite=True)
-    _barrier()
+    wait_for_everyone()
     return info
-
-
-def _has_progress(work: Path) -> bool:
-    """Whether an interrupted run saved anything worth resuming (a Trainer checkpoint or a phase)."""
-    return any(work.glob("phase-*/trainer/checkpoint-*")) or any(work.glob("phase-*/final"))
-
-
-def _barrier() -> None:
-    try:
-        from accelerate import PartialState
-
-        PartialState().wait_for_everyone()
-    except Exception:  # single process without accelerate state
-        pass
-
-
-def _is_main() -> bool:
-    return int(os.environ.get("RANK", "0")) == 0
 
 
 def train_checkpoint(
@@ -162,20 +145,20 @@ def train_checkpoint(
 ) -> Path:
     """Train ``config`` into the checkpoint folder ``out`` (see the module docstring)."""
     out = Path(out).resolve()
-    is_main = _is_main()
+    is_main = is_main_process()
     check_output(out, overwrite)
-    work = out.with_name(out.name + ".work")
+    work = work_dir(out)
     fingerprint = config_fingerprint(config)
-    run_file = work / "run.json"
+    run_file = work / RUN_FILE
     if is_main:
         remove_stale_staging(out)
-        if work.exists() and not run_file.is_file() and not _has_progress(work):
+        if work.exists() and not run_file.is_file() and not has_progress(work):
             print(f"[xfer train] clearing {work}: left by a run that saved nothing", file=sys.stderr)
             shutil.rmtree(work)
         if run_file.is_file():
             previous = json.loads(run_file.read_text())
             if previous.get("config_fingerprint") != fingerprint:
-                if not overwrite and _has_progress(work):
+                if not overwrite and has_progress(work):
                     raise ConfigChangedError(
                         f"{work} holds an interrupted run of a different config; "
                         "pass --overwrite to discard it and start again"
@@ -183,7 +166,7 @@ def train_checkpoint(
                 shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
         write_json_durable(run_file, {"config_fingerprint": fingerprint, "config": config.raw})
-    _barrier()
+    wait_for_everyone()
 
     current = config.model["name_or_path"]
     phases_info: list[dict[str, Any]] = []
@@ -194,12 +177,12 @@ def train_checkpoint(
                 continue
             info = _run_phase(config, phase, index, current, work, is_main)
             phases_info.append(info)
-            current = str(work / f"phase-{index}-{phase.name}" / "final")
+            current = str(phase_dir(work, index, phase.name) / "final")
     except BaseException:
         # a run that fails before saving anything (missing data, a bad option the Trainer
         # refuses) leaves no work folder for the fixed rerun to trip over; one with saved
         # progress keeps it (the rerun resumes from it)
-        if is_main and not _has_progress(work):
+        if is_main and not has_progress(work):
             shutil.rmtree(work, ignore_errors=True)
         raise
 
@@ -215,8 +198,8 @@ def train_checkpoint(
         base = {"name_or_path": config.model["name_or_path"], "revision": config.model.get("revision")}
         manifest = build_manifest(config=config, phases=phases_info, base_model=base, sweep=sweep)
         (staged / "README.md").write_text(model_card(manifest), encoding="utf-8")
-        write_json_durable(staged / MANIFEST, manifest)
+        write_json_durable(staged / MANIFEST_FILE, manifest)
         publish(staged, out, overwrite=overwrite)
         shutil.rmtree(work, ignore_errors=True)
-    _barrier()
+    wait_for_everyone()
     return out

@@ -4,7 +4,8 @@ What lm-eval scores is a causal LM, so the intermediate tasks are taught as text
 conditions, the answer is predicted. Each example is ``prompt tokens + answer tokens + EOS``
 with ``labels = -100`` on the prompt, so only answer (and EOS) tokens enter the loss. Prompt
 and answer are tokenized separately, so the answer's tokens are exactly those labelled; a
-too-long example loses prompt tokens from the left, never answer tokens.
+too-long example loses prompt tokens from the left, never answer tokens
+(``common.encode_pair``; a ``tokens`` budget counts the same tokens).
 
 Training is ``transformers.Trainer`` (no loop of our own): multi-GPU DDP/FSDP comes from
 launching the same command with ``accelerate launch`` or ``torchrun``; bf16 is on when CUDA
@@ -31,65 +32,25 @@ adapter itself is saved under ``adapter/`` for those who want it.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import json
-import math
-import time
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from .checkpoint_io import completion_marker_callback, start_phase
-from .config import PhaseConfig
-from .formatting import Example
-from .resume_metrics import (
-    checkpoint_state,
-    log_at_every_save_callback,
-    tokens_seen_at_start,
-    whole_run_train_loss,
+from .checkpoint_io import start_phase
+from .common import (
+    IGNORE_INDEX,
+    PhaseJob,
+    check_finite_loss,
+    encode_pair,
+    load_tokenizer,
+    logged_losses,
+    resumable_callbacks,
+    train_resumably,
+    training_arguments,
 )
-
-IGNORE_INDEX = -100
-
-
-def use_bf16(setting: Any, use_cpu: bool) -> bool:
-    if setting == "auto":
-        return (not use_cpu) and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return bool(setting)
-
-
-def load_tokenizer(name_or_path: str, revision: str | None = None):
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path, revision=revision)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
-
-
-def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> dict[str, list[int]]:
-    """``input_ids`` and ``labels`` (-100 on prompt tokens) for one example."""
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    if tokenizer.eos_token_id is not None:
-        answer_ids = answer_ids + [tokenizer.eos_token_id]
-    bos = tokenizer.bos_token_id
-    prefix = [bos] if bos is not None and _adds_bos(tokenizer) else []
-    room = max_length - len(prefix) - len(answer_ids)
-    if room < 0:  # the answer alone is too long: keep its start
-        answer_ids = answer_ids[: max_length - len(prefix)]
-        room = 0
-    prompt_ids = prompt_ids[len(prompt_ids) - room :] if room else []
-    input_ids = prefix + prompt_ids + answer_ids
-    labels = [IGNORE_INDEX] * (len(prefix) + len(prompt_ids)) + answer_ids
-    return {"input_ids": input_ids, "labels": labels}
-
-
-def _adds_bos(tokenizer) -> bool:
-    """Whether the tokenizer itself starts sequences with BOS (Llama: yes, GPT-2/Qwen: no)."""
-    ids = tokenizer("a")["input_ids"]
-    return bool(ids) and ids[0] == tokenizer.bos_token_id
+from .formatting import Example
+from .resume_metrics import tokens_seen_at_start
 
 
 def encode_examples(tokenizer, examples: list[Example], max_length: int, packed: bool = False):
@@ -208,51 +169,6 @@ class _DropLength:
         return self.inner(_strip_length(features))
 
 
-def training_arguments(phase: PhaseConfig, run_dir: Path, steps: int | None, epochs: float):
-    from transformers import TrainingArguments
-
-    t = phase.training
-    use_cpu = bool(t["use_cpu"]) or not torch.cuda.is_available()
-    kwargs: dict[str, Any] = dict(
-        output_dir=str(run_dir),
-        seed=int(t["seed"]),
-        data_seed=int(t["seed"]),
-        learning_rate=float(t["learning_rate"]),
-        per_device_train_batch_size=int(t["per_device_train_batch_size"]),
-        gradient_accumulation_steps=int(t["gradient_accumulation_steps"]),
-        warmup_steps=t["warmup_steps"],
-        weight_decay=float(t["weight_decay"]),
-        lr_scheduler_type=t["lr_scheduler_type"],
-        max_grad_norm=float(t["max_grad_norm"]),
-        logging_steps=int(t["logging_steps"]),
-        save_strategy="steps",
-        save_steps=int(t["save_steps"]),
-        save_total_limit=t["save_total_limit"],
-        bf16=use_bf16(t["bf16"], use_cpu),
-        use_cpu=use_cpu,
-        dataloader_num_workers=0,
-        remove_unused_columns=False,
-        report_to="none",
-        length_column_name="length",
-        train_sampling_strategy="group_by_length" if t["batching"] == "group_by_length" else "random",
-        include_num_input_tokens_seen="non_padding",
-        disable_tqdm=False,
-    )
-    # transformers 5 renamed two options; accept both generations of the library.
-    fields = {f.name for f in dataclasses.fields(TrainingArguments)}
-    if t["gradient_checkpointing"]:
-        name = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
-        kwargs[name] = True
-    if "train_sampling_strategy" not in fields:
-        kwargs["group_by_length"] = kwargs.pop("train_sampling_strategy") == "group_by_length"
-    if steps is not None:
-        kwargs["max_steps"] = int(steps)
-    else:
-        kwargs["num_train_epochs"] = float(epochs)
-    kwargs.update(t.get("trainer_args") or {})
-    return TrainingArguments(**kwargs)
-
-
 def load_causal_lm(name_or_path: str, revision: str | None, lora: dict[str, Any] | None, bf16: bool):
     from transformers import AutoModelForCausalLM
 
@@ -301,41 +217,31 @@ def answer_loss(model, dataset, collator, batch_size: int = 8) -> float:
     return total / max(count, 1)
 
 
-def train_phase(
-    init_from: str,
-    revision: str | None,
-    model_cfg: dict[str, Any],
-    phase: PhaseConfig,
-    examples: list[Example],
-    run_dir: Path,
-    save_to: Path,
-    is_main: bool,
-) -> dict[str, Any]:
-    """Fine-tune ``init_from`` on ``examples``; save a plain HF checkpoint to ``save_to``.
+def train_phase(job: PhaseJob) -> dict[str, Any]:
+    """Fine-tune ``job.init_from`` on ``job.examples``; save a plain HF checkpoint to ``job.save_to``.
 
-    Resumes from the newest complete Trainer checkpoint in ``run_dir``. Returns metrics.
+    Resumes from the newest complete Trainer checkpoint in ``job.run_dir``. Returns metrics.
     """
     from accelerate import PartialState
     from transformers import Trainer
 
-    t = phase.training
-    tokenizer = load_tokenizer(init_from, revision)
-    max_length = int(model_cfg["max_seq_length"])
+    t = job.phase.training
+    tokenizer = load_tokenizer(job.init_from, job.revision)
+    max_length = int(job.model["max_seq_length"])
     packed = t["batching"] == "packed"
-    dataset = encode_examples(tokenizer, examples, max_length, packed=packed)
+    dataset = encode_examples(tokenizer, job.examples, max_length, packed=packed)
     collator = make_collator(t["batching"], tokenizer, max_length)
-    steps = int(phase.budget.total) if phase.budget.kind == "steps" else None
-    args = training_arguments(phase, run_dir, steps, phase.budget.epochs)
+    args = training_arguments(job.phase, job.run_dir)
     state = PartialState()
-    model = load_causal_lm(init_from, revision, model_cfg.get("lora"), args.bf16)
-    if t["gradient_checkpointing"] and model_cfg.get("lora"):
+    model = load_causal_lm(job.init_from, job.revision, job.model.get("lora"), args.bf16)
+    if t["gradient_checkpointing"] and job.model.get("lora"):
         model.enable_input_require_grads()
 
-    probe = encode_examples(tokenizer, examples[:64], max_length)  # the same examples in every mode
+    probe = encode_examples(tokenizer, job.examples[:64], max_length)  # the same examples in every mode
     probe_collator = _DropLength(make_collator("group_by_length", tokenizer, max_length))
-    before_file = run_dir / "answer_loss_before.json"
+    before_file = job.run_dir / "answer_loss_before.json"
     resume = start_phase(
-        run_dir, state, is_main, before_file,
+        job.run_dir, state, job.is_main, before_file,
         lambda: {"answer_loss": answer_loss(model, probe, probe_collator)},
     )  # fmt: skip
 
@@ -345,23 +251,12 @@ def train_phase(
         train_dataset=dataset,
         data_collator=_DropLength(collator),
         processing_class=tokenizer,
-        callbacks=[completion_marker_callback(), log_at_every_save_callback()],
+        callbacks=resumable_callbacks(),
     )
-    resumed_state = checkpoint_state(resume)
-    started = time.time()
-    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    wall = time.time() - started
-
-    final_model = trainer.model
-    unwrapped = trainer.accelerator.unwrap_model(final_model)
-    metrics: dict[str, Any] = {
-        # the whole phase's mean, also after a resume (training_loss alone covers this call only)
-        "train_loss": whole_run_train_loss(result.training_loss, result.global_step, resumed_state),
-        "global_step": result.global_step,
-        "train_runtime_s": result.metrics.get("train_runtime"),  # this process only
-        "wall_time_this_process_s": wall,
-        "resumed_from": resume.name if resume else None,
-        "examples": len(examples),
+    metrics, resumed_state = train_resumably(trainer, resume)
+    unwrapped = trainer.accelerator.unwrap_model(trainer.model)
+    metrics |= {
+        "examples": len(job.examples),
         "packed_rows": len(dataset) if packed else None,
         "tokens_per_epoch": int(sum(dataset["length"])),
         "answer_tokens_per_epoch": int(
@@ -371,19 +266,19 @@ def train_phase(
         "bf16": args.bf16,
         "world_size": args.world_size,
         "effective_batch_size": args.train_batch_size * args.gradient_accumulation_steps * args.world_size,
-        "log_history": [h for h in trainer.state.log_history if "loss" in h],
+        "log_history": logged_losses(trainer),
     }
-    if model_cfg.get("lora") and is_main:
-        unwrapped.save_pretrained(str(save_to / "adapter"))
+    if job.model.get("lora") and job.is_main:
+        unwrapped.save_pretrained(str(job.save_to / "adapter"))
         unwrapped = unwrapped.merge_and_unload()
     unwrapped.config.use_cache = True  # the saved model generates with a cache
-    if is_main:
-        save_to.mkdir(parents=True, exist_ok=True)
-        if model_cfg.get("lora"):
-            unwrapped.save_pretrained(str(save_to))
+    if job.is_main:
+        job.save_to.mkdir(parents=True, exist_ok=True)
+        if job.model.get("lora"):
+            unwrapped.save_pretrained(str(job.save_to))
         else:
-            trainer.save_model(str(save_to))
-        tokenizer.save_pretrained(str(save_to))
+            trainer.save_model(str(job.save_to))
+        tokenizer.save_pretrained(str(job.save_to))
         before = json.loads(before_file.read_text())["answer_loss"]
         metrics["answer_loss_before"] = before
         if trainer.is_fsdp_enabled:  # sharded parameters: a main-process-only forward would hang
@@ -394,10 +289,8 @@ def train_phase(
         if metrics["train_runtime_s"]:
             tokens_this_call = metrics["num_input_tokens_seen"] - tokens_seen_at_start(resumed_state)
             metrics["train_tokens_per_s"] = tokens_this_call / metrics["train_runtime_s"]
-    elif not model_cfg.get("lora"):
-        trainer.save_model(str(save_to))  # collective under FSDP; writes only on the main process
+    elif not job.model.get("lora"):
+        trainer.save_model(str(job.save_to))  # collective under FSDP; writes only on the main process
     state.wait_for_everyone()
-    for key in ("train_loss",):
-        if metrics[key] is not None and not math.isfinite(metrics[key]):
-            raise FloatingPointError(f"training loss is {metrics[key]}; lower the learning rate")
+    check_finite_loss(metrics)
     return metrics

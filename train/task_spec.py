@@ -54,8 +54,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 TASK_TYPES = ("classification", "multiple_choice", "span", "tagging")
 LOCAL_FORMATS = (
@@ -122,6 +120,12 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
+    """One TRAINING task (an intermediate task such as MNLI or SQuAD), as its YAML declares it.
+
+    Not an evaluation task: those are lm-eval tasks, declared in ``task_yamls/`` and
+    ``xfer_tasks/catalog.py``. Everything in ``xfer_tasks.train`` that says "task" means this.
+    """
+
     name: str
     type: str
     description: str
@@ -338,10 +342,14 @@ def parse_task_spec(data: Any, where: str) -> TaskSpec:
 
 
 def _read_yaml(path: Path) -> Any:
+    """A task file, read the way xfer reads every YAML file (``config_io``: duplicate keys
+    refused, one-line errors naming the file)."""
+    from xfer_tasks.config_io import ConfigFileError, read_yaml
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise TaskSpecError(f"{path}: not valid YAML: {err}") from err
+        return read_yaml(path, "task")
+    except ConfigFileError as err:
+        raise TaskSpecError(str(err)) from None
 
 
 def load_task_spec(ref: str | Path | dict[str, Any]) -> TaskSpec:

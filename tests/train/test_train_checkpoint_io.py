@@ -8,16 +8,19 @@ import pytest
 from xfer_tasks.train.checkpoint_io import (
     CHECKPOINT_MARKER,
     COMPLETE,
-    MANIFEST,
     OutputExistsError,
     check_output,
+    has_progress,
     is_complete,
     latest_checkpoint,
+    phase_dir,
     publish,
     remove_incomplete_checkpoints,
     remove_stale_staging,
     staging_dir,
+    work_dir,
 )
+from xfer_tasks.train.manifest import MANIFEST_FILE as MANIFEST
 
 
 def _staged(out):
@@ -90,3 +93,17 @@ def test_resume_uses_the_newest_fully_saved_trainer_checkpoint(tmp_path):
     assert sorted(p.name for p in removed) == ["checkpoint-12", "checkpoint-9"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-3", "checkpoint-6"]
     assert latest_checkpoint(tmp_path / "nothing-here") is None
+
+
+def test_progress_is_a_trainer_checkpoint_or_a_finished_phase(tmp_path):
+    work = work_dir(tmp_path / "k1-seed0")
+    assert work.name == "k1-seed0.work"
+    phase = phase_dir(work, 0, "intermediate")
+    (phase / "trainer").mkdir(parents=True)
+    (work / "run.json").write_text("{}")
+    assert not has_progress(work)  # a run that saved nothing has nothing to resume
+    (phase / "trainer" / "checkpoint-2").mkdir()
+    assert has_progress(work)
+    (phase / "trainer" / "checkpoint-2").rmdir()
+    (phase_dir(work, 1, "target") / "final").mkdir(parents=True)
+    assert has_progress(work)

@@ -11,18 +11,11 @@ import torch
 from train_helpers import tiny_config, write_config
 from train_official_files import write_multinli_jsonl
 from xfer_tasks.train.checkpoint_io import OutputExistsError, is_complete
+from xfer_tasks.train.common import encode_pair, load_tokenizer
 from xfer_tasks.train.config import ConfigError, parse_config
+from xfer_tasks.train.manifest import MANIFEST_FILE
 from xfer_tasks.train.run import ConfigChangedError, train_checkpoint
-from xfer_tasks.train.sft import (
-    IGNORE_INDEX,
-    answer_loss,
-    encode_pair,
-    load_causal_lm,
-    load_tokenizer,
-    make_collator,
-    merge_rows,
-    pack_bins,
-)
+from xfer_tasks.train.sft import answer_loss, load_causal_lm, make_collator, merge_rows, pack_bins
 
 REAL_TASKS = [
     {
@@ -37,25 +30,6 @@ REAL_TASKS = [
     {"name": "hellaswag", "local": {"format": "hellaswag_text", "files": {"validation": ["hellaswag_val_full.txt.bz2"]}}},
     {"name": "squad", "local": {"files": {"validation": ["xquad.en.json"]}}},
 ]
-
-
-def test_labels_mask_the_prompt_exactly(tiny_lm):
-    tok = load_tokenizer(str(tiny_lm))
-    prompt, answer = "Premise: The cat sleeps.\nAnswer:", " yes"
-    row = encode_pair(tok, prompt, answer, max_length=128)
-    p = tok(prompt, add_special_tokens=False)["input_ids"]
-    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    assert row["input_ids"] == p + a
-    assert row["labels"] == [IGNORE_INDEX] * len(p) + a
-
-
-def test_truncation_drops_prompt_from_the_left_never_the_answer(tiny_lm):
-    tok = load_tokenizer(str(tiny_lm))
-    prompt, answer = "word " * 200, " the answer"
-    row = encode_pair(tok, prompt, answer, max_length=32)
-    a = tok(answer, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
-    assert len(row["input_ids"]) == 32
-    assert row["labels"][-len(a) :] == a and row["labels"][: 32 - len(a)] == [IGNORE_INDEX] * (32 - len(a))
 
 
 def test_packed_batches_give_the_same_loss_as_padded_ones(tiny_lm):
@@ -237,12 +211,17 @@ def test_target_phase_follows_the_intermediate_phase(tiny_lm, shared_data, tmp_p
     AutoModelForCausalLM.from_pretrained(out)
 
 
+def _one_mnli_phase(tiny_lm, tmp_path, records: int, batch: int, budget: dict) -> dict:
+    """Train a checkpoint on ``records`` MNLI records under ``budget``; its manifest's phase."""
+    write_multinli_jsonl(tmp_path / "data", n=records)
+    data = tiny_config(tiny_lm, ["mnli"], batch=batch)
+    data.update(data_dir=str(tmp_path / "data"), budget=budget)
+    out = train_checkpoint(parse_config(data, budget["kind"]), tmp_path / "ck")
+    return json.loads((out / MANIFEST_FILE).read_text())["phases"][0]
+
+
 def test_token_budget_end_to_end(tiny_lm, tmp_path):
-    write_multinli_jsonl(tmp_path / "data", n=40)
-    data = tiny_config(tiny_lm, ["mnli"], batch=4)
-    data.update(data_dir=str(tmp_path / "data"), budget={"kind": "tokens", "total": 600})
-    out = train_checkpoint(parse_config(data, "tokens"), tmp_path / "ck")
-    phase = json.loads((out / "xfer_manifest.json").read_text())["phases"][0]
+    phase = _one_mnli_phase(tiny_lm, tmp_path, records=40, batch=4, budget={"kind": "tokens", "total": 600})
     realised = phase["mixture_realised"]["mnli"]
     from xfer_tasks.train.pool import load_task
 
@@ -254,11 +233,7 @@ def test_token_budget_end_to_end(tiny_lm, tmp_path):
 
 
 def test_steps_budget_runs_exactly_that_many_steps_with_packed_rows(tiny_lm, tmp_path):
-    write_multinli_jsonl(tmp_path / "data", n=30)
-    data = tiny_config(tiny_lm, ["mnli"], batch=2)
-    data.update(data_dir=str(tmp_path / "data"), budget={"kind": "steps", "total": 5})
-    out = train_checkpoint(parse_config(data, "steps"), tmp_path / "ck")
-    phase = json.loads((out / "xfer_manifest.json").read_text())["phases"][0]
+    phase = _one_mnli_phase(tiny_lm, tmp_path, records=30, batch=2, budget={"kind": "steps", "total": 5})
     assert phase["metrics"]["global_step"] == 5
     assert phase["metrics"]["packed_rows"] >= 5 * 2  # enough rows for 5 steps of 2 rows, drawn once
     assert phase["budget"] == {"kind": "steps", "total": 5, "epochs": 1.0} and "packed" in phase["pool_note"]

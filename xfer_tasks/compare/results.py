@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from xfer_tasks.compare.naming import metric_range, split_task
+from xfer_tasks.train.manifest import MANIFEST_FILE as MANIFEST_NAME  # the name xfer train writes
 
-MANIFEST_NAME = "xfer_manifest.json"
 _DATE_ID = re.compile(r"_(\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.json$")
 _NON_METRIC_KEYS = {"alias", "name", "sample_len", "sample_count"}
 
