@@ -73,9 +73,10 @@ MODEL_STAGES = {STAGES[0], STAGES[3], STAGES[4]}
 REMEDIES = {
     STAGES[1]: "read each task's release once per study instead of once per point (the HellaSwag "
     "text alone is 10k items), e.g. a pooled-examples cache keyed by the data fingerprint",
-    STAGES[2]: "evaluate the k = 0 point once per model instead of once per seed (the k00 "
-    "checkpoints of all seeds are the same untrained weights; the embedding cache cannot share "
-    "them because its key includes the checkpoint path): saves (seeds - 1) evaluations per model",
+    STAGES[2]: "evaluate a model's checkpoints in one Python process through lm-eval's "
+    "simple_evaluate (every lm_eval call imports torch/transformers, indexes lm-eval's ~15k "
+    "built-in task configs and builds its tasks again; the untrained k = 0 point is already "
+    "evaluated once per model, Study.same_base_points)",
     STAGES[5]: "skip lm-eval's bootstrap standard errors in the study's calls (--bootstrap_iters 0): "
     "the scaling analysis uses runs, not per-run standard errors",
     STAGES[6]: "draw fewer plots per report (one report per model; the delta heatmap and tables "
