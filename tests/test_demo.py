@@ -126,6 +126,8 @@ def test_demo_picks_the_real_data_when_given(tmp_path, monkeypatch):
     # without --causal the encoder half alone: the tiny random LM's half costs ~8 minutes
     default, _ = _built(["--data-dir", str(root)], monkeypatch, tmp_path)
     assert [m.name for m in default.models] == ["encoder"]
+    wider, _ = _built(["--data-dir", str(root), "--k", "0,1,2"], monkeypatch, tmp_path)
+    assert wider.models[0].sweep["sweep"]["k"] == [0, 1, 2]
     no_encoder, _ = _built(["--data-dir", str(root), "--no-encoder"], monkeypatch, tmp_path)
     assert [m.name for m in no_encoder.models] == ["causal-lm"]  # then the causal half runs
 
@@ -171,6 +173,11 @@ def test_demo_refuses_a_data_folder_it_cannot_use(tmp_path, monkeypatch, capsys)
     root = _write_real_layouts(tmp_path / "data")
     assert cli.main(["demo", "--data-dir", str(root), "--tatoeba", "deu,xyz", "--dry-run"]) == 2
     assert "--tatoeba: xyz" in capsys.readouterr().err
+    assert cli.main(["demo", "--data-dir", str(root), "--k", "0,3", "--dry-run"]) == 2  # 2 tasks here
+    assert "--k: 3 tasks asked for" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--data-dir", str(root), "--k", "0,x"])
+    assert "expected whole numbers" in capsys.readouterr().err
     assert cli.main(["demo", "--tatoeba", "deu", "--dry-run"]) == 2  # a subset of what? no real data
     assert "--tatoeba needs real data" in capsys.readouterr().err
 
