@@ -10,7 +10,7 @@ Configs are separate from code (see ``train/configs/``). A run config::
     data_dir: null                  # local data root; default $XFER_DATA_DIR
     split: train                    # which split of each task to train on
     tasks: [mnli, squad, {name: hellaswag, local: {...overrides...}}]
-    mixture: {strategy: proportional, cap: 100000, temperature: 1.0}
+    mixture: {strategy: temperature, temperature: 2.0, cap: 100000}
     budget: {kind: examples, total: 100000, epochs: 1}
     training:                       # see TRAINING_DEFAULTS
       learning_rate: 2.0e-5
@@ -21,7 +21,10 @@ Configs are separate from code (see ``train/configs/``). A run config::
       training: {learning_rate: 1.0e-5}   # merged onto the run's training section
     output_dir: checkpoints/mnli    # optional; --output-dir wins
 
-Errors name the config file and the key.
+The schema (:class:`RunFile`, pydantic v2) checks every key before anything is written;
+an error is one line naming the config file, the key path and what was expected
+(:func:`xfer_tasks.config_io.validation_line`). ``parse_config`` then hands the stages the
+same plain :class:`RunConfig` as always (the run's fingerprint is unchanged).
 """
 
 from __future__ import annotations
@@ -30,44 +33,290 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from .budget import BudgetSpec
-from .mixture import MixtureSpec
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from xfer_tasks.config_io import KeyProblem, integer, number
+
+from .budget import KINDS, BudgetSpec
+from .mixture import STRATEGIES, MixtureSpec
 from .task_spec import deep_merge
 
 MODEL_KINDS = ("causal", "encoder")
 BATCHING = ("packed", "group_by_length", "padded")
-TRAINING_DEFAULTS: dict[str, Any] = {
-    "seed": 0,
-    "learning_rate": 2.0e-5,
-    "per_device_train_batch_size": 8,
-    "gradient_accumulation_steps": 1,
-    "warmup_steps": 0.0,  # int: steps; float in [0, 1): fraction of the run
-    "weight_decay": 0.0,
-    "lr_scheduler_type": "linear",
-    "max_grad_norm": 1.0,
-    "batching": "group_by_length",
-    "save_steps": 500,  # Trainer checkpoint every N steps (what a restart resumes from)
-    "save_total_limit": 2,
-    "logging_steps": 10,
-    "use_cpu": False,
-    "bf16": "auto",  # auto: on when CUDA supports it
-    "gradient_checkpointing": False,
-    "trainer_args": {},  # anything else, passed to transformers.TrainingArguments verbatim
-}
-_MODEL_KEYS = {"kind", "name_or_path", "max_seq_length", "lora", "revision"}
-_TOP_KEYS = {
-    "model", "data_dir", "split", "tasks", "mixture", "budget", "training", "target_phase",
-    "output_dir", "description",
-}  # fmt: skip
-_PHASE_KEYS = {"tasks", "mixture", "budget", "training", "split"}
+SIZED_BUDGETS = ("examples", "tokens", "steps")  # the budget kinds that read budget.total
 
 
 class ConfigError(ValueError):
     """The run config is malformed; the message names the file and the key."""
 
 
+# ---- the schema: what a run config may say ----------------------------------------------
+# Every value is checked here, at parse time, so a bad config fails before any folder is
+# written or any model is loaded (one line naming the file, the key and what was expected).
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Count = integer(ge=1)
+# a float option; a numeric string counts (YAML 1.1 reads ``2e-5``, without a dot, as a string)
+PositiveFloat = Annotated[number(gt=0, strings=True), AfterValidator(float)]
+NonNegativeFloat = Annotated[number(ge=0, strings=True), AfterValidator(float)]
+
+
+def _task_list(tasks: Any, required: str) -> list[Any]:
+    """Task references: names, or mappings with a ``name`` (overrides); each task once."""
+    if tasks is None:
+        raise ValueError(required)
+    if not isinstance(tasks, list):
+        raise ValueError(f"expected a list of task names or mappings, got {tasks!r}")
+    names = []
+    for i, task in enumerate(tasks):
+        name = task.get("name") if isinstance(task, dict) else task
+        if not isinstance(name, str) or not name:
+            raise KeyProblem(i, f"expected a task name or a mapping with a 'name', got {task!r}")
+        if name in names:
+            raise KeyProblem(i, f"task {name!r} is listed twice (its examples would be drawn twice)")
+        names.append(name)
+    return tasks
+
+
+def _split(split: Any) -> Any:
+    if not isinstance(split, str) or not split:
+        raise ValueError(f"expected a split name such as 'train', got {split!r}")
+    return split
+
+
+class LoraSection(_Section):
+    """``model.lora``; the defaults are the ones :func:`~xfer_tasks.train.sft.load_causal_lm` uses."""
+
+    r: Count = 16
+    alpha: number(gt=0, strings=True) = 32
+    dropout: number(ge=0, lt=1, strings=True) = 0.05
+    target_modules: Any = "all-linear"
+
+    @field_validator("alpha")
+    @classmethod
+    def _whole(cls, alpha: Any) -> Any:
+        if float(alpha) != int(float(alpha)):  # peft's lora_alpha is an int: 0.5 would become 0
+            raise ValueError(f"expected a whole number >= 1 (peft's lora_alpha is an integer), got {alpha!r}")
+        return alpha
+
+    @field_validator("target_modules")
+    @classmethod
+    def _modules(cls, modules: Any) -> Any:
+        if not (isinstance(modules, str) or (isinstance(modules, list) and modules and all(isinstance(m, str) for m in modules))):
+            raise ValueError(f"expected 'all-linear' or a list of module names, got {modules!r}")
+        return modules
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> LoraSection:
+        if not self.model_fields_set:  # `lora: {}` is falsy: it silently trained without LoRA
+            raise ValueError("an empty mapping would train without LoRA; give r (and alpha, dropout, target_modules), or lora: null for full fine-tuning")
+        return self
+
+
+class ModelSection(_Section):
+    kind: Literal[MODEL_KINDS] = "causal"
+    name_or_path: str = Field(None, validate_default=True)
+    max_seq_length: integer(ge=8) = 512
+    revision: str | None = None
+    lora: LoraSection | None = None
+
+    @field_validator("name_or_path", mode="before")
+    @classmethod
+    def _source(cls, value: Any) -> Any:
+        if value is None or value == "":
+            raise ValueError("required: a Hub id or a local checkpoint folder")
+        if not isinstance(value, str):
+            raise ValueError(f"expected a Hub id or a folder path, got {value!r}")
+        return value
+
+    @field_validator("revision", mode="before")
+    @classmethod
+    def _revision(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"expected a branch, tag or commit string, got {value!r}")
+        return value
+
+    @field_validator("lora")
+    @classmethod
+    def _causal_only(cls, lora: Any, info: ValidationInfo) -> Any:
+        if lora is not None and info.data.get("kind") == "encoder":
+            raise ValueError("LoRA is implemented for causal LMs only; an encoder is fully fine-tuned (lora: null)")
+        return lora
+
+
+class MixtureSection(_Section):
+    """``mixture`` (see :mod:`~xfer_tasks.train.mixture`): a parameter its strategy does not
+    read is refused, not ignored (``temperature: 2`` under the default proportional strategy)."""
+
+    strategy: Literal[STRATEGIES] = "proportional"
+    cap: Count | None = None
+    temperature: number(gt=0) = 1.0
+
+    @model_validator(mode="after")
+    def _parameters(self) -> MixtureSection:
+        if "temperature" in self.model_fields_set and self.strategy != "temperature":
+            raise KeyProblem("temperature", f"only read by strategy: temperature (this mixture is {self.strategy!r}); set strategy: temperature or remove it")
+        if self.cap is not None and self.strategy == "uniform":
+            raise KeyProblem("cap", "not read by strategy: uniform (every task gets the same share); remove it")
+        return self
+
+
+class BudgetSection(_Section):
+    """``budget`` (see :mod:`~xfer_tasks.train.budget`): each kind has the totals it reads."""
+
+    kind: Literal[KINDS] = "examples"
+    total: Count | None = None
+    per_task: Count | None = None
+    epochs: number(gt=0) = 1.0
+
+    @model_validator(mode="after")
+    def _totals(self) -> BudgetSection:
+        sized = self.kind in SIZED_BUDGETS
+        if sized and self.total is None:
+            raise KeyProblem("total", f"required by kind {self.kind!r}: a positive integer")
+        if self.total is not None and not sized:
+            raise KeyProblem("total", f"not read by kind {self.kind!r}; remove it")
+        if self.kind == "per_task_examples" and self.per_task is None:
+            raise KeyProblem("per_task", "required by kind 'per_task_examples': a positive integer")
+        if self.per_task is not None and self.kind != "per_task_examples":
+            raise KeyProblem("per_task", f"only read by kind 'per_task_examples' (this budget is {self.kind!r}); remove it")
+        return self
+
+
+class TrainingSection(_Section):
+    """``training``: the optimiser and Trainer settings xfer knows; anything else of
+    ``transformers.TrainingArguments`` goes under ``trainer_args`` (checked after the schema)."""
+
+    seed: integer(ge=0) = 0
+    learning_rate: PositiveFloat = 2.0e-5
+    per_device_train_batch_size: Count = 8
+    gradient_accumulation_steps: Count = 1
+    warmup_steps: Any = 0.0  # int: steps; float in [0, 1): fraction of the run
+    weight_decay: NonNegativeFloat = 0.0
+    lr_scheduler_type: str = "linear"
+    max_grad_norm: NonNegativeFloat = 1.0
+    batching: Literal[BATCHING] = "group_by_length"
+    save_steps: Count = 500  # Trainer checkpoint every N steps (what a restart resumes from)
+    save_total_limit: Count | None = 2
+    logging_steps: Count = 10
+    use_cpu: bool = False
+    bf16: Any = "auto"  # auto: on when CUDA supports it
+    gradient_checkpointing: bool = False
+    trainer_args: Any = Field(default_factory=dict)  # passed to transformers.TrainingArguments verbatim
+
+    @field_validator("warmup_steps")
+    @classmethod
+    def _warmup(cls, warmup: Any) -> Any:
+        if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup >= 0:
+            return warmup
+        try:
+            fraction = float(warmup) if isinstance(warmup, (int, float, str)) and not isinstance(warmup, bool) else None
+        except ValueError:
+            fraction = None
+        if fraction is None or not 0.0 <= fraction < 1.0:
+            raise ValueError(f"expected an integer >= 0 (steps) or a fraction in [0, 1), got {warmup!r}")
+        return fraction
+
+    @field_validator("bf16")
+    @classmethod
+    def _bf16(cls, bf16: Any) -> Any:
+        if bf16 != "auto" and not isinstance(bf16, bool):
+            raise ValueError(f"expected auto, true or false, got {bf16!r}")
+        return bf16
+
+    @field_validator("trainer_args")
+    @classmethod
+    def _trainer_args(cls, args: Any) -> Any:
+        if not isinstance(args, dict):
+            raise ValueError(f"expected a mapping of TrainingArguments options, got {args!r}")
+        return args
+
+
+TRAINING_DEFAULTS: dict[str, Any] = TrainingSection().model_dump()
+
+
+class TargetPhaseSection(_Section):
+    """``target_phase``: a second, English target-task phase; ``training`` merges onto the run's."""
+
+    tasks: Any = Field(None, validate_default=True)
+    split: Any = None  # default: the run's split
+    mixture: MixtureSection | None = None
+    budget: BudgetSection | None = None  # default: every example once (kind: full)
+    training: TrainingSection | None = None
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, tasks: Any) -> Any:
+        tasks = _task_list(tasks, "required: the target task(s), e.g. [mnli]")
+        if not tasks:
+            raise ValueError("expected at least one task (without one, remove target_phase)")
+        return tasks
+
+    @field_validator("split")
+    @classmethod
+    def _split_name(cls, split: Any) -> Any:
+        return _split(split)
+
+
+class RunFile(_Section):
+    """A run config file (``xfer train``; a sweep's ``base``)."""
+
+    model: ModelSection = Field(None, validate_default=True)
+    data_dir: str | None = None
+    split: Any = "train"
+    tasks: Any = Field(None, validate_default=True)
+    mixture: MixtureSection | None = None
+    budget: BudgetSection | None = None  # default: every example once (kind: full)
+    training: TrainingSection | None = None
+    target_phase: TargetPhaseSection | None = None
+    output_dir: str | None = None
+    description: str = ""
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model(cls, model: Any) -> Any:
+        return {} if model is None else model  # then: model.name_or_path: required
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, tasks: Any) -> Any:
+        return _task_list(tasks, "required (an empty list trains nothing: k = 0)")
+
+    @field_validator("split")
+    @classmethod
+    def _split_name(cls, split: Any) -> Any:
+        return _split(split)
+
+
+def _validate(schema: type[BaseModel], data: Any, where: str, prefix: str = "") -> BaseModel:
+    """``schema.model_validate(data)``; a failure is one :class:`ConfigError` line."""
+    from pydantic import ValidationError
+
+    from xfer_tasks.config_io import validation_line
+
+    try:
+        return schema.model_validate(data)
+    except ValidationError as err:
+        line = validation_line(err, where, schema, prefix)
+        first = err.errors(include_url=False)[0]
+        if first["type"] == "extra_forbidden" and tuple(first["loc"][:-1]) in (("training",), ("target_phase", "training")):
+            line += " (put other TrainingArguments under trainer_args)"
+        raise ConfigError(line) from None
+
+
+# ---- the typed run config every stage reads ----------------------------------------------
 @dataclass
 class PhaseConfig:
     """One training phase: tasks, how they are mixed, how much data, optimiser settings."""
@@ -114,15 +363,6 @@ def _err(where: str, key: str, expected: str) -> ConfigError:
     return ConfigError(f"{where}: {key}: {expected}")
 
 
-def _unknown(where: str, key: str, name: str, allowed: Any, note: str = "") -> ConfigError:
-    """An unknown key, with a did-you-mean from the allowed ones."""
-    import difflib
-
-    close = difflib.get_close_matches(str(name), sorted(allowed), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return _err(where, key, f"unknown{hint}; allowed: {sorted(allowed)}{note}")
-
-
 # TrainingArguments options xfer sets itself: given under trainer_args they would break resume
 # (output_dir: checkpoints where the resume does not look), the sweep's seeds (seed) or the
 # budget (max_steps, num_train_epochs). The run's own options belong under training:.
@@ -151,13 +391,14 @@ def _trainer_arg_names() -> set[str] | None:
 
 
 def check_trainer_args(args: dict[str, Any], where: str, key: str) -> None:
-    """Refuse trainer_args keys xfer controls, and keys that are no TrainingArguments option."""
+    """Refuse trainer_args keys xfer controls, and keys that are no TrainingArguments option
+    (transformers is imported only when there are any: a config error stays fast)."""
     for name in args:
         if name in XFER_TRAINER_ARGS:
             raise _err(where, f"{key}.{name}", f"not allowed under trainer_args: {XFER_TRAINER_ARGS[name]}")
         if name in TRAINING_DEFAULTS:
             raise _err(where, f"{key}.{name}", f"set it as training.{name}, not under trainer_args")
-    fields = _trainer_arg_names()
+    fields = _trainer_arg_names() if args else None
     if fields is None:
         return
     for name in args:
@@ -169,71 +410,6 @@ def check_trainer_args(args: dict[str, Any], where: str, key: str) -> None:
             raise _err(where, f"{key}.{name}", f"not a transformers TrainingArguments option{hint}")
 
 
-def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str) -> PhaseConfig:
-    tasks = data.get("tasks")
-    if not isinstance(tasks, list):
-        raise _err(where, f"{name}.tasks" if name == "target" else "tasks", "expected a list of task names or mappings")
-    for task in tasks:
-        if not isinstance(task, (str, dict)) or (isinstance(task, dict) and "name" not in task):
-            raise _err(where, "tasks", f"entry {task!r}: expected a name or a mapping with 'name'")
-    prefix = "target_phase." if name == "target" else ""
-    check_budget_mixture(data.get("mixture"), data.get("budget"), where, prefix)
-    try:
-        mixture = MixtureSpec(**(data.get("mixture") or {}))
-        budget = BudgetSpec.from_dict(data.get("budget") or {"kind": "full"})
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"{where}: {name} phase: {err}") from err
-    unknown = set(training) - set(TRAINING_DEFAULTS)
-    if unknown:
-        first = sorted(unknown)[0]
-        raise _unknown(where, f"training.{first}", first, TRAINING_DEFAULTS, " (put other TrainingArguments under trainer_args)")
-    prefix = "target_phase.training" if name == "target" else "training"
-    training = check_training(training, where, prefix)
-    split = data.get("split", "train")
-    if not isinstance(split, str) or not split:
-        raise _err(where, "split" if name != "target" else "target_phase.split", f"expected a split name such as 'train', got {split!r}")
-    return PhaseConfig(name, list(tasks), mixture, budget, training, split)
-
-
-# ---------------------------------------------------------------- value checks
-# Every value is checked here, at parse time, so a bad config fails before any folder is
-# written or any model is loaded (one line naming the file, the key and what was expected).
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> float | None:
-    """``value`` as a float when it is a number or a numeric string (YAML reads ``2e-5`` as a
-    string: YAML 1.1 floats need a dot), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _int_at_least(value: Any, low: int, where: str, key: str) -> int:
-    if not _is_int(value) or value < low:
-        raise _err(where, key, f"expected an integer >= {low}, got {value!r}")
-    return value
-
-
-def _float_in(value: Any, where: str, key: str, *, low: float, low_open: bool = False, strings: bool = True) -> float:
-    number = _number(value) if strings or not isinstance(value, str) else None
-    if number is None or number != number or number in (float("inf"), float("-inf")):
-        raise _err(where, key, f"expected a number, got {value!r}")
-    if number < low or (low_open and number == low):
-        raise _err(where, key, f"expected a number {'>' if low_open else '>='} {low:g}, got {value!r}")
-    return number
-
-
 def _scheduler_names() -> tuple[str, ...] | None:
     try:
         from transformers import SchedulerType
@@ -242,149 +418,50 @@ def _scheduler_names() -> tuple[str, ...] | None:
     return tuple(member.value for member in SchedulerType)
 
 
-def check_training(training: dict[str, Any], where: str, prefix: str = "training") -> dict[str, Any]:
-    """Type- and range-check a merged ``training`` section; returns it with numeric strings
-    (``learning_rate: 2e-5``) converted to floats."""
-    t = dict(training)
-    key = f"{prefix}.{{}}".format
-    t["seed"] = _int_at_least(t["seed"], 0, where, key("seed"))
-    t["learning_rate"] = _float_in(t["learning_rate"], where, key("learning_rate"), low=0.0, low_open=True)
-    for name in ("per_device_train_batch_size", "gradient_accumulation_steps", "save_steps", "logging_steps"):
-        t[name] = _int_at_least(t[name], 1, where, key(name))
-    warmup = t["warmup_steps"]
-    if _is_int(warmup):
-        if warmup < 0:
-            raise _err(where, key("warmup_steps"), f"expected an integer >= 0 (steps) or a fraction in [0, 1), got {warmup!r}")
-    else:
-        fraction = _number(warmup)
-        if fraction is None or not 0.0 <= fraction < 1.0:
-            raise _err(where, key("warmup_steps"), f"expected an integer >= 0 (steps) or a fraction in [0, 1), got {warmup!r}")
-        t["warmup_steps"] = fraction
-    t["weight_decay"] = _float_in(t["weight_decay"], where, key("weight_decay"), low=0.0)
-    t["max_grad_norm"] = _float_in(t["max_grad_norm"], where, key("max_grad_norm"), low=0.0)
-    schedulers = _scheduler_names()
-    if not isinstance(t["lr_scheduler_type"], str) or (schedulers and t["lr_scheduler_type"] not in schedulers):
-        expected = f"one of {', '.join(schedulers)}" if schedulers else "a scheduler name such as 'linear'"
-        raise _err(where, key("lr_scheduler_type"), f"expected {expected}, got {t['lr_scheduler_type']!r}")
-    if t["batching"] not in BATCHING:
-        raise _err(where, key("batching"), f"expected one of {BATCHING}, got {t['batching']!r}")
-    if t["save_total_limit"] is not None:
-        _int_at_least(t["save_total_limit"], 1, where, key("save_total_limit"))
-    for name in ("use_cpu", "gradient_checkpointing"):
-        if not isinstance(t[name], bool):
-            raise _err(where, key(name), f"expected true or false, got {t[name]!r}")
-    if t["bf16"] != "auto" and not isinstance(t["bf16"], bool):
-        raise _err(where, key("bf16"), f"expected auto, true or false, got {t['bf16']!r}")
-    if not isinstance(t["trainer_args"], dict):
-        raise _err(where, key("trainer_args"), f"expected a mapping of TrainingArguments options, got {t['trainer_args']!r}")
-    check_trainer_args(t["trainer_args"], where, key("trainer_args"))
+def _training(merged: dict[str, Any], where: str, key: str) -> dict[str, Any]:
+    """A phase's merged ``training`` section, typed (numeric strings as floats), then checked
+    against transformers where only transformers knows (scheduler names, trainer_args keys).
+    Those checks import transformers (and torch) only when the config leaves the defaults."""
+    t = TrainingSection.model_validate(merged).model_dump()  # each part was validated already
+    scheduler = t["lr_scheduler_type"]
+    if scheduler != TRAINING_DEFAULTS["lr_scheduler_type"]:
+        schedulers = _scheduler_names()
+        if schedulers and scheduler not in schedulers:
+            raise _err(where, f"{key}.lr_scheduler_type", f"expected one of {', '.join(schedulers)}, got {scheduler!r}")
+    check_trainer_args(t["trainer_args"], where, f"{key}.trainer_args")
     return t
 
 
-def check_budget_mixture(mixture: Any, budget: Any, where: str, prefix: str = "") -> None:
-    """Types, ranges and key names of the ``mixture`` and ``budget`` sections (their meaning
-    is documented in :mod:`~xfer_tasks.train.mixture` and :mod:`~xfer_tasks.train.budget`)."""
-    from .budget import KINDS
-    from .mixture import STRATEGIES
-
-    for section, value, keys in (
-        ("mixture", mixture, ("strategy", "cap", "temperature")),
-        ("budget", budget, ("kind", "total", "per_task", "epochs")),
-    ):
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise _err(where, f"{prefix}{section}", f"expected a mapping with keys {list(keys)}, got {value!r}")
-        unknown = sorted(set(value) - set(keys))
-        if unknown:
-            raise _unknown(where, f"{prefix}{section}.{unknown[0]}", unknown[0], keys)
-    mixture, budget = mixture or {}, budget or {}
-    if "strategy" in mixture and mixture["strategy"] not in STRATEGIES:
-        raise _err(where, f"{prefix}mixture.strategy", f"expected one of {STRATEGIES}, got {mixture['strategy']!r}")
-    if mixture.get("cap") is not None:
-        _int_at_least(mixture["cap"], 1, where, f"{prefix}mixture.cap")
-    if "temperature" in mixture:
-        _float_in(mixture["temperature"], where, f"{prefix}mixture.temperature", low=0.0, low_open=True, strings=False)
-    if "kind" in budget and budget["kind"] not in KINDS:
-        raise _err(where, f"{prefix}budget.kind", f"expected one of {KINDS}, got {budget['kind']!r}")
-    for key in ("total", "per_task"):
-        if budget.get(key) is not None:
-            _int_at_least(budget[key], 1, where, f"{prefix}budget.{key}")
-    if "epochs" in budget:
-        _float_in(budget["epochs"], where, f"{prefix}budget.epochs", low=0.0, low_open=True, strings=False)
+def _phase(name: str, data: dict[str, Any], training: dict[str, Any], where: str, prefix: str) -> PhaseConfig:
+    """One phase from its validated mapping; ``training`` is already merged onto the defaults."""
+    key = "target_phase.training" if name == "target" else "training"
+    return PhaseConfig(
+        name,
+        list(data["tasks"]),
+        MixtureSpec(**(data.get("mixture") or {})),
+        BudgetSpec.from_dict(data.get("budget") or {"kind": "full"}),
+        _training(training, where, f"{prefix}.{key}" if prefix else key),
+        data.get("split") or "train",
+    )
 
 
-_LORA_KEYS = {"r", "alpha", "dropout", "target_modules"}
-
-
-def check_model(model: dict[str, Any], where: str) -> None:
-    """Type- and range-check the ``model`` section (after defaults are set)."""
-    if not isinstance(model["name_or_path"], str):
-        raise _err(where, "model.name_or_path", f"expected a Hub id or a folder path, got {model['name_or_path']!r}")
-    if model["kind"] not in MODEL_KINDS:
-        raise _err(where, "model.kind", f"expected one of {MODEL_KINDS}, got {model['kind']!r}")
-    _int_at_least(model["max_seq_length"], 8, where, "model.max_seq_length")
-    revision = model.get("revision")
-    if revision is not None and not isinstance(revision, str):
-        raise _err(where, "model.revision", f"expected a branch, tag or commit string, got {revision!r}")
-    lora = model["lora"]
-    if lora is None:
-        return
-    if not isinstance(lora, dict):
-        raise _err(where, "model.lora", "expected null or {r, alpha, dropout, target_modules}")
-    unknown = set(lora) - _LORA_KEYS
-    if unknown:
-        raise _unknown(where, f"model.lora.{sorted(unknown)[0]}", sorted(unknown)[0], _LORA_KEYS)
-    if "r" in lora:
-        _int_at_least(lora["r"], 1, where, "model.lora.r")
-    if "alpha" in lora:
-        _float_in(lora["alpha"], where, "model.lora.alpha", low=0.0, low_open=True)
-    if "dropout" in lora:
-        dropout = _number(lora["dropout"])
-        if dropout is None or not 0.0 <= dropout < 1.0:
-            raise _err(where, "model.lora.dropout", f"expected a number in [0, 1), got {lora['dropout']!r}")
-    modules = lora.get("target_modules", "all-linear")
-    if not (isinstance(modules, str) or (isinstance(modules, list) and modules and all(isinstance(m, str) for m in modules))):
-        raise _err(where, "model.lora.target_modules", f"expected 'all-linear' or a list of module names, got {modules!r}")
-
-
-def parse_config(data: Any, where: str = "<dict>") -> RunConfig:
+def parse_config(data: Any, where: str = "<dict>", prefix: str = "") -> RunConfig:
+    """Validate a run config mapping against :class:`RunFile`. ``where`` names the file in
+    errors and ``prefix`` the key path above this mapping (``models.qwen05.base`` in a study)."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping at top level")
+        raise ConfigError(f"{where}: {prefix}: expected a mapping" if prefix else f"{where}: expected a mapping at top level")
     data = copy.deepcopy(data)
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise _unknown(where, sorted(unknown)[0], sorted(unknown)[0], _TOP_KEYS)
-    model = data.get("model")
-    if not isinstance(model, dict) or not model.get("name_or_path"):
-        raise _err(where, "model.name_or_path", "required: a Hub id or a local checkpoint folder")
-    unknown = set(model) - _MODEL_KEYS
-    if unknown:
-        raise _unknown(where, f"model.{sorted(unknown)[0]}", sorted(unknown)[0], _MODEL_KEYS)
+    _validate(RunFile, data, where, prefix)
+    model = data["model"]
     model.setdefault("kind", "causal")
     model.setdefault("max_seq_length", 512)
     model.setdefault("lora", None)
-    check_model(model, where)
-    for key in ("data_dir", "output_dir"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise _err(where, key, f"expected a folder path or null, got {data[key]!r}")
     training = deep_merge(TRAINING_DEFAULTS, data.get("training") or {})
-    phases = []
-    if data.get("tasks") is None:
-        raise _err(where, "tasks", "required (an empty list trains nothing: k = 0)")
-    phases.append(_phase("intermediate", data, training, where))
+    phases = [_phase("intermediate", data, training, where, prefix)]
     target = data.get("target_phase")
     if target is not None:
-        if not isinstance(target, dict) or set(target) - _PHASE_KEYS:
-            raise _err(where, "target_phase", f"expected a mapping with keys {sorted(_PHASE_KEYS)}")
-        phases.append(
-            _phase(
-                "target",
-                {"split": data.get("split", "train"), **target},  # the run's split unless given
-                deep_merge(training, target.get("training") or {}),
-                where,
-            )
-        )
+        target = {"split": data.get("split", "train"), **target}  # the run's split unless given
+        phases.append(_phase("target", target, deep_merge(training, target.get("training") or {}), where, prefix))
     return RunConfig(
         model=model,
         phases=phases,

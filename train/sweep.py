@@ -130,12 +130,12 @@ def parse_sweep_config(data: Any, path: Path, prefix: str = "", where: str | Non
     if parsed.base_config is not None:
         base_path = (path.parent / parsed.base_config).resolve()
         base = read_config_yaml(base_path, "base config")
-        where_base = str(base_path)
-    else:
-        base, where_base = parsed.base, f"{where} ({prefix + '.' if prefix else ''}base)"
+        where_base, base_key = str(base_path), ""
+    else:  # inline: errors name the key path in this file (models.qwen05.base.training.seed)
+        base, where_base, base_key = parsed.base, where, f"{prefix + '.' if prefix else ''}base"
     if not isinstance(base, dict):
         raise ConfigError(f"{where_base}: expected a mapping (the base run config)")
-    parse_config({**base, "tasks": base.get("tasks", [])}, where_base)  # validate early
+    parse_config({**base, "tasks": base.get("tasks", [])}, where_base, base_key)  # validate early
     sweep = parsed.sweep
     k_values = list(range(len(sweep.tasks) + 1)) if sweep.k == "all" else sweep.k
     return SweepConfig(

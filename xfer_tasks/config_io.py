@@ -106,9 +106,12 @@ def expand_variables(value: Any, variables: Mapping[str, str], where: str, key: 
 
 
 # ---- numbers: int stays int, float stays float, bools and NaN/inf refused ---------------
-def number(gt: float | None = None, lt: float | None = None) -> Any:
+def number(
+    gt: float | None = None, lt: float | None = None, ge: float | None = None, strings: bool = False
+) -> Any:
     """A pydantic type for a YAML number (``2`` stays an int: ``--limit 2`` is not ``2.0``),
-    optionally in the open interval (gt, lt)."""
+    optionally bounded (``gt``/``ge`` below, ``lt`` above). ``strings=True`` also takes a
+    numeric string as its float: YAML 1.1 reads ``2e-5`` (no dot) as a string."""
     import math
     from typing import Annotated
 
@@ -116,17 +119,57 @@ def number(gt: float | None = None, lt: float | None = None) -> Any:
     from pydantic_core import PydanticCustomError
 
     def check(value: Any) -> Any:
+        if strings and isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise PydanticCustomError("float_type", "Input should be a valid number") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise PydanticCustomError("float_type", "Input should be a valid number")
         if not math.isfinite(value):
             raise PydanticCustomError("finite_number", "Input should be a finite number")
         if gt is not None and not value > gt:
             raise PydanticCustomError("greater_than", "Input should be greater than {gt}", {"gt": gt, "what": "a number"})
+        if ge is not None and not value >= ge:
+            raise PydanticCustomError(
+                "greater_than_equal", "Input should be greater than or equal to {ge}", {"ge": ge, "what": "a number"}
+            )
         if lt is not None and not value < lt:
             raise PydanticCustomError("less_than", "Input should be less than {lt}", {"lt": lt, "what": "a number"})
         return value
 
     return Annotated[Any, PlainValidator(check)]
+
+
+def integer(ge: int | None = None) -> Any:
+    """A pydantic type for a YAML integer (not a bool, not ``2.0``), optionally ``>= ge``; a
+    value of the wrong type is reported with the bound too (``expected an integer >= 1``)."""
+    from typing import Annotated
+
+    from pydantic import PlainValidator
+    from pydantic_core import PydanticCustomError
+
+    bound = {} if ge is None else {"ge": ge}
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PydanticCustomError("int_type", "Input should be a valid integer", bound)
+        if ge is not None and value < ge:
+            raise PydanticCustomError(
+                "greater_than_equal", "Input should be greater than or equal to {ge}", {"ge": ge, "what": "an integer"}
+            )
+        return value
+
+    return Annotated[Any, PlainValidator(check)]
+
+
+class KeyProblem(ValueError):
+    """Raised by a schema's model validator for one key of its mapping: the key (a name or a
+    list index) joins the key path of the one-line error (``budget.total: ...``)."""
+
+    def __init__(self, key: str | int, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 # ---- pydantic errors as one line --------------------------------------------------------
@@ -191,8 +234,10 @@ def validation_line(err: Any, where: str, model: Any = None, prefix: str = "") -
     value = first.get("input")
     # a model_validator / field_validator ValueError: our own wording, after "Value error, "
     if kind == "value_error":
-        message = str(first.get("ctx", {}).get("error", message))
-        return f"{where}: {key_path(loc, prefix)}: {message}"
+        error = first.get("ctx", {}).get("error", message)
+        if isinstance(error, KeyProblem):
+            loc = (*loc, error.key)
+        return f"{where}: {key_path(loc, prefix)}: {error}"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc) if model is not None else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -209,6 +254,8 @@ def validation_line(err: Any, where: str, model: Any = None, prefix: str = "") -
         "finite_number": "a finite number",
     }.get(kind)
     ctx = first.get("ctx") or {}
+    if kind == "int_type" and "ge" in ctx:  # integer(ge=...): the bound belongs to what is expected
+        expected = f"an integer >= {ctx['ge']}"
     if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -118,3 +121,35 @@ def test_evaluation_task_names_resolve_as_lm_eval_does():
     assert "arc_easy" in names and "xfer_xnli_en" in names
     with pytest.raises(preflight.StudyConfigError, match=r"'arc_easyy' is neither .* \(did you mean 'arc_easy'"):
         preflight.check_eval_task_names(["arc_easyy"], "study.yaml", "evaluation.tasks")
+
+
+# ---- issue 16: a bad config fails within seconds ---------------------------------------------
+HEAVY = ("torch", "transformers", "submitit", "lm_eval", "datasets")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: _tiny(d)["sweep"].update(seeds=[-1]), "models.tiny.sweep.seeds[0]: expected an integer >= 0, got -1"),
+        (lambda d: _tiny(d)["base"]["mixture"].update(temperature=2.0), "mixture.temperature: only read by strategy: temperature"),
+        (lambda d: _tiny(d)["sweep"].update(tasks=["mlni", "squad"]), "models.tiny.sweep.tasks[0]: unknown training task 'mlni'"),
+    ],
+)
+def test_a_config_error_fails_before_the_heavy_imports(tmp_path, change, message):
+    """`xfer study --dry-run` on a schema error or an unknown training task exits within
+    seconds: in a fresh interpreter it has imported none of torch, transformers, submitit,
+    lm_eval, datasets when it exits 2 (they cost seconds each on a busy machine)."""
+    path = _edit(write_tiny_study(tmp_path, Path("some-org/some-model"), [0, 1]), change)
+    out = tmp_path / "out"
+    argv = ["study", "--config", str(path), "--output-dir", str(out), "--dry-run"]
+    probe = (
+        "import sys; from xfer_tasks.cli import main; "
+        f"code = main({argv!r}); "
+        f"print('exit', code, 'imported', sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")  # no Hub retries if it got that far
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert "exit 2 imported []" in done.stdout, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"xfer study: {path}: ") and message in line, line
+    assert not out.exists()

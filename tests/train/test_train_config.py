@@ -3,6 +3,8 @@ exit 2, one line naming the file, the key and the expected value."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from train_helpers import tiny_config, write_config
 from xfer_tasks.train.cli_train import main as train_main
@@ -39,7 +41,7 @@ def _one_line(capsys) -> str:
         ("model", "lora", {"r": 0}, "expected an integer >= 1"),
         ("budget", "total", "lots", "expected an integer >= 1, got 'lots'"),
         ("budget", "epochs", 0, "expected a number > 0"),
-        ("budget", "kind", "hours", "expected one of ('examples'"),
+        ("budget", "kind", "hours", "expected one of 'examples', 'tokens'"),
     ],
 )
 def test_bad_value_is_one_line_exit_2_before_any_output(tmp_path, tiny_lm, capsys, section, key, value, expected):
@@ -159,7 +161,7 @@ def test_duplicate_key_and_unknown_key_did_you_mean(tmp_path, tiny_lm, capsys):
     typo = tmp_path / "typo.yaml"
     typo.write_text(text.replace("budget:", "budgett:"))
     assert train_main(["--config", str(typo), "--output-dir", str(tmp_path / "ck")]) == 2
-    assert "budgett: unknown (did you mean 'budget'?)" in _one_line(capsys)
+    assert "budgett: unknown key (did you mean 'budget'?)" in _one_line(capsys)
 
 
 def test_failed_run_leaves_no_work_folder_and_fixed_rerun_trains(tmp_path, tiny_lm, capsys):
@@ -202,3 +204,93 @@ def test_ctrl_c_is_one_line_saying_how_to_resume(tmp_path, tiny_lm, capsys, monk
     assert train_main(argv) == 130
     line = _one_line(capsys)
     assert line.startswith("xfer train: interrupted; run `xfer train --config") and "again to resume" in line
+
+
+# ---- issue 16: the pydantic schema refuses what the hand checks let through ----------------
+# Each case below was accepted by parse_config before the schema (silently ignored, or only
+# failing once training had started); now it is one line naming the key path.
+def _parse(change) -> str:
+    data = tiny_config(Path("some-org/some-model"), ["mnli", "squad"])  # parse only: no model load
+    change(data)
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "cfg.yaml")
+    (line,) = str(err.value).splitlines()
+    return line
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # a parameter its mixture strategy or budget kind does not read: it was silently ignored
+        (lambda d: d.update(mixture={"temperature": 2.0}),
+         "mixture.temperature: only read by strategy: temperature (this mixture is 'proportional')"),
+        (lambda d: d.update(mixture={"strategy": "uniform", "cap": 1000}), "mixture.cap: not read by strategy: uniform"),
+        (lambda d: d.update(budget={"kind": "full", "total": 1000}), "budget.total: not read by kind 'full'"),
+        (lambda d: d.update(budget={"kind": "examples", "total": 64, "per_task": 8}),
+         "budget.per_task: only read by kind 'per_task_examples'"),
+        # a task listed twice had its examples drawn twice
+        (lambda d: d["tasks"].append({"name": "mnli"}), "tasks[2]: task 'mnli' is listed twice"),
+        (lambda d: d["tasks"].append({"name": 5}), "tasks[2]: expected a task name or a mapping with a 'name', got {'name': 5}"),
+        # `lora: {}` is falsy: it trained without LoRA; alpha 0.5 became int(0.5) = 0 in peft
+        (lambda d: d["model"].update(lora={}), "model.lora: an empty mapping would train without LoRA"),
+        (lambda d: d["model"].update(lora={"r": 8, "alpha": 0.5}), "model.lora.alpha: expected a whole number >= 1"),
+        # an encoder with LoRA failed only after the work folder and the data were made
+        (lambda d: d["model"].update(kind="encoder", lora={"r": 8}), "model.lora: LoRA is implemented for causal LMs only"),
+        # a target phase without tasks was accepted
+        (lambda d: d.update(target_phase={"tasks": []}), "target_phase.tasks: expected at least one task"),
+        # key paths inside target_phase: named as the run's `training.*` or without the key
+        (lambda d: d.update(target_phase={"tasks": ["mnli"], "training": {"learnin_rate": 1e-5}}),
+         "target_phase.training.learnin_rate: unknown key (did you mean 'learning_rate'?)"),
+        (lambda d: d.update(target_phase={"tasks": ["mnli"], "trainig": {}}),
+         "target_phase.trainig: unknown key (did you mean 'training'?)"),
+        (lambda d: d.update(description=["not", "text"]), "description: expected a string"),
+    ],
+)
+def test_schema_refuses_what_was_accepted(change, expected):
+    line = _parse(change)
+    assert line.startswith("cfg.yaml: ") and expected in line, line
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["training"].update(learning_rate=-2e-5), "training.learning_rate: expected a number > 0, got -2e-05"),
+        (lambda d: d["training"].update(learning_rate=float("nan")), "training.learning_rate: expected a finite number"),
+        (lambda d: d["training"].update(per_device_train_batch_size=True), "training.per_device_train_batch_size: expected an integer >= 1, got True"),
+        (lambda d: d["budget"].update(total="100"), "budget.total: expected an integer >= 1, got '100'"),
+        (lambda d: d.update(mixture={"strategy": "temprature"}), "mixture.strategy: expected one of 'proportional', 'temperature' or 'uniform'"),
+        (lambda d: d.update(mixture={"strategy": "temperature", "temperature": "2"}), "mixture.temperature: expected a number, got '2'"),
+        (lambda d: d["training"].update(warmup_ratio=0.1), "training.warmup_ratio: unknown key"),
+        (lambda d: d["model"].update(lora={"r": 8, "dropuot": 0.1}), "model.lora.dropuot: unknown key (did you mean 'dropout'?)"),
+        (lambda d: d.update(target_phase={"tasks": ["mnli"], "split": ""}),
+         "target_phase.split: expected a split name such as 'train', got ''"),
+        (lambda d: d.pop("tasks"), "tasks: required (an empty list trains nothing: k = 0)"),
+        (lambda d: d.pop("model"), "model.name_or_path: required: a Hub id or a local checkpoint folder"),
+    ],
+)
+def test_types_ranges_and_enums_are_one_line(change, expected):
+    """Strings for numbers, bools for integers, negative rates, unknown enum values and nested
+    unknown keys: one line each, with the key path. (The hand checks refused these too, some
+    in other words; a NaN learning rate is now "a finite number".)"""
+    line = _parse(change)
+    assert line.startswith("cfg.yaml: ") and expected in line, line
+
+
+def test_training_section_keeps_its_values_and_defaults(tmp_path):
+    """What a parsed config hands to training is what the hand-checked loader handed to it
+    (the run's fingerprint and every manifest depend on it)."""
+    from xfer_tasks.train.config import TRAINING_DEFAULTS
+
+    data = tiny_config(Path("some-org/some-model"), ["mnli"], warmup_steps="0.1", weight_decay=0)
+    data["model"]["lora"] = {"r": 4, "alpha": 8}
+    data["target_phase"] = {"tasks": ["mnli"], "training": {"learning_rate": "1e-5", "warmup_steps": 10}}
+    config = parse_config(data, "cfg.yaml")
+    first, target = (p.training for p in config.phases)
+    assert list(first) == list(TRAINING_DEFAULTS)
+    assert first["warmup_steps"] == 0.1 and first["weight_decay"] == 0.0 and isinstance(first["weight_decay"], float)
+    assert first["learning_rate"] == 1e-3 and first["seed"] == 0 and first["trainer_args"] == {}
+    assert target["learning_rate"] == 1e-5 and target["warmup_steps"] == 10 and target["batching"] == "packed"
+    assert [p.split for p in config.phases] == ["train", "train"]
+    assert config.phases[1].budget.kind == "full" and config.phases[0].mixture.strategy == "proportional"
+    assert config.model == {**data["model"], "kind": "causal", "max_seq_length": 128}
+    assert config.raw["model"] == config.model and config.raw["training"] == data["training"]

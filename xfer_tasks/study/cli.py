@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import StudyConfig, StudyConfigError, load_study_config
-from .launchers import LAUNCHERS, make_launcher
+from .config import LAUNCHERS, StudyConfig, StudyConfigError, load_study_config
 from .stages import STAGES, Study, StudyError, say, summaries
+
+# submitit (.launchers), torch, transformers and lm_eval are imported where a stage needs
+# them, not here: a config error costs only python + pydantic + yaml (well under 2 s).
 
 EXIT_USAGE = 2
 
@@ -59,7 +61,11 @@ def add_run_options(parser: argparse.ArgumentParser, default_output: str | None 
 
 def plan_rows(study: Study, launcher_name: str | None = None) -> list[tuple[str, str, str, str, str]]:
     """(stage, model, point, state, detail) for every unit, then one analysis row per model."""
-    launcher = make_launcher(launcher_name, study.config.launcher) if launcher_name not in (None, "inline") else None
+    launcher = None
+    if launcher_name not in (None, "inline"):
+        from .launchers import make_launcher
+
+        launcher = make_launcher(launcher_name, study.config.launcher)
     rows = []
     for stage in ("train", "evaluate"):
         for unit in study.units(stage):
@@ -102,6 +108,8 @@ def run_study(config: StudyConfig, root: Path, launcher_name: str = "inline", wa
         for unit in study.units(stage):
             study.state(unit)
     study.prepare()
+    from .launchers import make_launcher
+
     launcher = make_launcher(launcher_name, config.launcher)
     say(f"{config.description or 'study'} in {study.root} ({launcher_name} launcher)")
     for stage in ("train", "evaluate"):

@@ -65,6 +65,7 @@ SLURM_KEYS: dict[str, str] = {
     "job_name": "name",
 }
 MULTI_GPU = ("torchrun", "accelerate")
+LAUNCHERS = ("inline", "submitit-local", "slurm")  # where a study's units run (see .launchers)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # what lm_eval's --device takes: cpu, cuda, cuda:N, mps, xpu[:N], npu[:N], hpu
 DEVICE = re.compile(r"^(cpu|mps|hpu|(cuda|xpu|npu)(:\d+)?)$")

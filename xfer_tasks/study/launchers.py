@@ -25,9 +25,9 @@ from typing import Any
 
 import submitit
 
+from .config import LAUNCHERS
 from .stages import Study, StudyError, Unit, UnitBusy, lock_holder, run_unit, say
 
-LAUNCHERS = ("inline", "submitit-local", "slurm")
 # sacct states of a job that may still run the unit
 SLURM_ALIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "RESIZING", "SUSPENDED", "REQUEUE_HOLD", "REQUEUE_FED"}
 UNKNOWN_GRACE_S = 300  # a job sacct does not know yet (just submitted) counts as alive this long
