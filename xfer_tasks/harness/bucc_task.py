@@ -26,7 +26,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xfer_tasks.catalog import BUCC
+from xfer_tasks.data.bucc import FAMILY as BUCC
+from xfer_tasks.data.bucc import load_task_data
 from xfer_tasks.harness.task_base import (
     EmbeddingRetrievalTask,
     PoolScores,
@@ -85,7 +86,7 @@ def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any
 
 class BuccTask(EmbeddingRetrievalTask):
     TASK_KIND = "bucc"
-    # metric roles are declared once, in the catalog: the threshold is BUCC's one metric the
+    # metric roles are declared once, in the family's module: the threshold is BUCC's one metric the
     # language group does not average; it is a tuned setting, so it has no direction and no
     # stderr (the bootstrap resamples test-split source sentences with the threshold held fixed)
     METRICS = BUCC.metrics
@@ -121,8 +122,6 @@ class BuccTask(EmbeddingRetrievalTask):
         return code
 
     def load_docs(self) -> list[dict[str, Any]]:
-        from xfer_tasks.data.bucc import load_task_data
-
         lists: list[list[dict[str, Any]]] = []
         for split, (src_ids, src_texts, trg_ids, trg_texts, gold) in load_task_data(
             self.language, self.metadata

@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.embed_spec import EmbedSpec, spec_of
 from xfer_tasks.harness.hf_embed import backbone_of, hflm_xfer_embed, resolve_for, resolve_precision
 from xfer_tasks.harness.layers import Resolved
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.harness.vectors import Embedding, LayerStore, stack_layer
 
 log = logging.getLogger(__name__)
@@ -215,8 +215,8 @@ def caching_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
         keys = []
         resolved_of: dict[EmbedSpec, tuple[Resolved, str]] = {}
         for request in requests:
-            text, spec_dict = request.args
-            spec = EmbedSpec.from_dict(spec_dict)
+            text, argument = request.args
+            spec = spec_of(argument)
             if spec not in resolved_of:
                 resolved_of[spec] = (resolve_for(lm, spec), resolve_precision(lm, spec))
             keys.append(request_key(fingerprint, *resolved_of[spec], text))

@@ -34,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.embed_spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError, spec_of
 from xfer_tasks.harness.layers import Resolved, check_layer, is_decoder_only, resolve
-from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding, LayerStore, check_spill_dir
+from xfer_tasks.metadata import check_run
 
 log = logging.getLogger(__name__)
 
@@ -478,19 +479,17 @@ def embed_texts(
 def hflm_xfer_embed(
     self: Any, requests: Sequence[Any], call_id: str | None = None
 ) -> list[Embedding]:
-    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, embed_spec_dict)``.
+    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, spec)`` (the task's
+    :class:`EmbedSpec`, see :func:`~xfer_tasks.embed_spec.spec_of`).
 
     Requests whose specs resolve to the same layer(s), pooling and max length for this model
     are embedded together (each distinct text once)."""
     by_spec: dict[EmbedSpec, list[int]] = defaultdict(list)
     for position, request in enumerate(requests):
-        text, spec_dict = request.args
-        by_spec[EmbedSpec.from_dict(spec_dict)].append(position)
+        by_spec[spec_of(request.args[1])].append(position)
     if any(spec.layer == "dev" for spec in by_spec):
         # before any inference: this call holds every embedding request of the lm-eval run,
         # so its task names are the run's (the check xfer study's preflight runs too)
-        from xfer_tasks.metadata import check_run
-
         check_run(sorted({str(getattr(r, "task_name", "")) for r in requests}), {"embed_layer": "dev"})
     groups: dict[tuple[Resolved, str, EmbedSpec], list[int]] = defaultdict(list)
     for spec, positions in by_spec.items():

@@ -2,8 +2,9 @@
 
 A retrieval score is a property of the whole candidate pool, not a mean over documents, so:
 
-- ``construct_requests`` emits ``xfer_embed`` Instances (``(text, EmbedSpec dict)``), one per
-  sentence of the document; lm-eval hands them to ``lm.xfer_embed`` (see ``backends``);
+- ``construct_requests`` emits ``xfer_embed`` Instances (``(text, spec)``, the task's
+  :class:`~xfer_tasks.embed_spec.EmbedSpec` as a :class:`~xfer_tasks.embed_spec.SpecArgument`),
+  one per sentence of the document; lm-eval hands them to ``lm.xfer_embed`` (see ``backends``);
 - ``process_results`` returns, for every metric, the SAME per-document item (ids, side and the
   :class:`~xfer_tasks.harness.vectors.Embedding` objects); lm-eval gathers these lists on rank
   0 in data-parallel runs (``gather_object``), then calls each metric's aggregation once;
@@ -43,9 +44,9 @@ from lm_eval.config.task import TaskConfig
 from lm_eval.filters import build_filter_ensemble
 
 from xfer_tasks.catalog import layer_metric, split_layer_metric
-from xfer_tasks.harness.spec import EmbedSpec
+from xfer_tasks.embed_spec import EmbedSpec
 from xfer_tasks.harness.vectors import Embedding, stack_layer
-from xfer_tasks.metadata import check_metadata
+from xfer_tasks.metadata import check_retrieval_metadata
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +138,13 @@ class EmbeddingRetrievalTask(Task):
         raw.setdefault("num_fewshot", 0)
         self._config = TaskConfig(**raw)
         self.metadata: dict[str, Any] = dict(self._config.metadata or {})
-        check_metadata(self.metadata, retrieval=True)  # keys and values, as xfer check-data does
+        # keys and values, as xfer check-data checks them; parsed here, once, and passed down:
+        # the EmbedSpec object travels in every request to the model side
+        options = check_retrieval_metadata(self.metadata, task_kind=self.TASK_KIND)
         if "version" in self.metadata:
             self.VERSION = self.metadata["version"]
-        self.spec = EmbedSpec.from_metadata(self.metadata, task_kind=self.TASK_KIND)
-        self.search_options = self._search_options(self.metadata)
+        self.spec: EmbedSpec = options.embed
+        self.search_options: dict[str, Any] = options.search_options
         self._training_docs = None
         self._fewshot_docs = None
         self._instances: list[Instance] | None = None
@@ -196,18 +199,6 @@ class EmbeddingRetrievalTask(Task):
         return stack_layer(embeddings, layer)
 
     # ------------------------------------------------------------------ lm-eval Task API
-    @staticmethod
-    def _search_options(metadata: Mapping[str, Any]) -> dict[str, Any]:
-        from xfer_tasks.retrieval.search import SearchConfig
-
-        options = metadata.get("search_options") or {}
-        if not isinstance(options, Mapping):
-            raise ValueError(
-                f"metadata search_options: expected a mapping of search settings, got {options!r}"
-            )
-        SearchConfig.from_options(dict(options))  # validates now, not after inference
-        return dict(options)
-
     def has_training_docs(self) -> bool:
         return False
 
@@ -246,7 +237,7 @@ class EmbeddingRetrievalTask(Task):
         super().build_all_requests(limit=limit, samples=samples, **kwargs)
 
     def construct_requests(self, doc: Mapping[str, Any], ctx: str, **kwargs: Any) -> list[Instance]:
-        spec = self.spec.to_dict()
+        spec = self.spec.request_argument()  # the parsed object, logged as a plain dict
         metadata = kwargs.get("metadata", (self.task_name, None, 1))
         return [
             Instance(
