@@ -28,11 +28,7 @@ from typing import Any
 
 from xfer_tasks.data.bucc import FAMILY as BUCC
 from xfer_tasks.data.bucc import load_task_data
-from xfer_tasks.harness.task_base import (
-    EmbeddingRetrievalTask,
-    PoolScores,
-    register_dev_sample,
-)
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
 SIDES = ("src", "trg")
@@ -170,8 +166,11 @@ class BuccTask(EmbeddingRetrievalTask):
 
     def on_layered_item(self, item: BuccSentence) -> None:
         """With ``embed_layer`` ``dev``, keep sample-split items for the run's layer choice."""
-        if self.spec.layer == "dev" and item.split == "sample" and item.emb.store is not None:
-            register_dev_sample(item.emb.store.call_id, self, item)
+        store = item.emb.store
+        if self.spec.layer == "dev" and item.split == "sample" and store is not None:
+            if store.dev_choice is None:
+                raise TypeError(f"{self.task_name}: embed_layer 'dev' needs the run's layer choice")
+            store.dev_choice.register(self, item)
 
     def sample_f1_per_layer(self, items: Sequence[BuccSentence]) -> list[float]:
         """F1 on the ``sample`` split for every hidden state: mine it on that layer, tune the
