@@ -22,13 +22,7 @@ from typing import Any
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import missing_local_file
 from xfer_tasks.data.family import EvalFamily
-from xfer_tasks.data.mmlu_common import (
-    SUBJECT_SHOTS_KEY,
-    language_split,
-    make_record,
-    no_header,
-    task_data_with_dev,
-)
+from xfer_tasks.data.mmlu_common import SUBJECT_SHOTS_KEY, DevSplitLoader, make_record
 
 SPLIT_KEY = "global_mmlu_split"
 FAMILY = EvalFamily(
@@ -98,21 +92,11 @@ def _read_local(folder: Path, lang: str, split: str) -> list[dict[str, Any]]:
     return records
 
 
-def load_split(
-    lang: str, split: str, metadata: Mapping[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """One split of one language as shared MMLU records with the CS/CA label."""
-    return language_split(
-        FAMILY, DATASET, lang, metadata,
-        read_local=lambda folder: _read_local(folder, lang, split),
-        hub_config=lang, hub_split=split, hub_record=_record,
-        hub_where=f"{FAMILY.hub_id} {lang}/{split}",
-    )  # fmt: skip
-
-
-def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
-    return task_data_with_dev(
-        lambda split: load_split(lang, split, metadata),
-        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split", no_header,
-    )  # fmt: skip
+_LOADER = DevSplitLoader(
+    FAMILY, DATASET, SPLIT_KEY, SPLITS, DEFAULT_SPLIT,
+    read_local=_read_local, hub_record=_record,
+)  # fmt: skip
+# ``load_split(lang, split, metadata)``: one split of one language as shared MMLU records;
+# ``load_task_data(lang, metadata)``: DatasetDict(eval=<chosen split>, fewshot=<dev>).
+load_split = _LOADER.load_split
+load_task_data = _LOADER.load_task_data

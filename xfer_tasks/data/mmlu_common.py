@@ -1,6 +1,7 @@
 """What every MMLU-family loader shares: one record schema, the MMLU prompt, and the way a
 split is loaded (:func:`language_split`: language checked, local folder first, else the Hub)
-and turned into lm-eval's ``eval``/``fewshot`` splits (:func:`task_data_with_dev`).
+and turned into lm-eval's ``eval``/``fewshot`` splits (:func:`task_data_with_dev`); a family
+with a dev split declares only what differs (:class:`DevSplitLoader`).
 
 Record: ``{"question": str, "choices": [A, B, C, D], "answer": 0-3, "subject": snake_case
 English subject, "subject_name": subject with spaces, "prompt_prefix": str, "xfer_split":
@@ -27,6 +28,7 @@ lm-eval's ``first_n`` rule; ``mmlu_subject_shots: k`` sets that k as the default
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +191,42 @@ def language_split(
         return read_local(folder)
     rows = load_hub_split(dataset, family.hub_id, hub_config, hub_split, folder, family.hub_revision)
     return [hub_record(row, f"{hub_where} row {i}") for i, row in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class DevSplitLoader:
+    """The loader of a multilingual MMLU family with a dev split (Global-MMLU, Okapi m_mmlu):
+    what differs between them is declared here, the loading is written once.
+
+    ``read_local(folder, lang, split)`` reads the family's release files; ``hub_record(row,
+    where)`` turns a Hub row into a record; ``hub_splits`` maps a split to the Hub's name for
+    it (default: the same name)."""
+
+    family: EvalFamily
+    dataset: str
+    split_key: str
+    splits: Mapping[str, str]
+    default_split: str
+    read_local: Callable[[Path, str, str], list[dict[str, Any]]]
+    hub_record: Callable[[Mapping[str, Any], str], dict[str, Any]]
+    hub_splits: Mapping[str, str] = field(default_factory=dict)
+
+    def load_split(
+        self, lang: str, split: str, metadata: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """One split of one language as shared MMLU records."""
+        hub_split = self.hub_splits.get(split, split)
+        return language_split(
+            self.family, self.dataset, lang, metadata,
+            read_local=lambda folder: self.read_local(folder, lang, split),
+            hub_config=lang, hub_split=hub_split, hub_record=self.hub_record,
+            hub_where=f"{self.family.hub_id} {lang}/{hub_split}",
+        )  # fmt: skip
+
+    def load_task_data(self, lang: str, metadata: Mapping[str, Any] | None = None):
+        """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+        return task_data_with_dev(
+            lambda split: self.load_split(lang, split, metadata),
+            metadata, self.split_key, self.splits, self.default_split, self.dataset,
+            f"{lang} dev split", no_header,
+        )  # fmt: skip
