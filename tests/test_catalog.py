@@ -9,7 +9,6 @@ import yaml
 
 from xfer_tasks import catalog
 from xfer_tasks.compare import naming
-from xfer_tasks.data import preflight
 from xfer_tasks.paths import tasks_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,10 +40,14 @@ def test_threshold_rule_is_written_once():
 
 
 def test_every_family_declares_its_loader_and_yaml_folder():
-    assert set(preflight.LOADERS) == {b.name for b in catalog.ALL_BENCHMARKS}
-    for benchmark in catalog.ALL_BENCHMARKS:
-        module, _, function = benchmark.loader.partition(":")
-        assert module.startswith("xfer_tasks.data.") and function == "load_task_data"
+    """Each family is one module (declaration FAMILY + load_task_data) and its YAML folder;
+    the registry imports the modules (no "module:function" strings)."""
+    assert [m.FAMILY for m in catalog.FAMILY_MODULES] == list(catalog.ALL_FAMILIES)
+    assert len({b.name for b in catalog.ALL_FAMILIES}) == len(catalog.ALL_FAMILIES)
+    for module in catalog.FAMILY_MODULES:
+        benchmark = module.FAMILY
+        assert module.__name__.startswith("xfer_tasks.data.")
+        assert catalog.loader(benchmark.name) is module.load_task_data
         assert (tasks_path() / benchmark.yaml_folder / "_template_yaml").is_file()
         assert benchmark.citation and benchmark.local_layout and benchmark.source
         assert set(benchmark.diagnostics) <= set(benchmark.metrics)
@@ -56,7 +59,7 @@ def test_adding_a_language_is_one_declaration(monkeypatch):
     import dataclasses
 
     extended = dataclasses.replace(catalog.XNLI, languages=(*catalog.XNLI.languages, "en2"))
-    monkeypatch.setattr(catalog, "ALL_BENCHMARKS", (extended, *catalog.ALL_BENCHMARKS[1:]))
+    monkeypatch.setattr(catalog, "ALL_FAMILIES", (extended, *catalog.ALL_FAMILIES[1:]))
     monkeypatch.setitem(catalog.XNLI_PROMPT_WORDS, "en2", catalog.XNLI_PROMPT_WORDS["en"])
     files = catalog.family_yaml_files("xfer_xnli")
     task = yaml.safe_load(files["xfer_xnli_en2.yaml"])
@@ -78,7 +81,16 @@ def test_hub_revisions_reach_the_hub_loader(monkeypatch):
         return [{"x": 1}]
 
     monkeypatch.setattr(datasets, "load_dataset", fake)
-    pinned = dataclasses.replace(catalog.XNLI, hub_revision="0123abc")
-    monkeypatch.setattr(catalog, "HUB_REVISIONS", {pinned.hub_id: pinned.hub_revision})
-    assert load_hub_split("XNLI", "facebook/xnli", "de", "test", None) == [{"x": 1}]
+    assert load_hub_split("XNLI", "facebook/xnli", "de", "test", None, "0123abc") == [{"x": 1}]
     assert seen == {"revision": "0123abc"}
+    # a family's loader asks for the revision its declaration pins
+    from xfer_tasks.data import xnli
+
+    seen.clear()
+    monkeypatch.setattr(
+        datasets, "load_dataset",
+        lambda *a, **kw: seen.update(kw) or [{"premise": "p", "hypothesis": "h", "label": 0}],
+    )  # fmt: skip
+    monkeypatch.setattr(xnli, "FAMILY", dataclasses.replace(catalog.XNLI, hub_revision="0123abc"))
+    assert xnli.load_split("de", "test", None)[0]["label"] == 0
+    assert seen["revision"] == "0123abc"

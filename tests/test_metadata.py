@@ -12,7 +12,7 @@ from xfer_tasks.metadata import MetadataError, check_metadata
 
 def test_valid_keys_come_from_spec_and_the_loaders():
     """One list: spec's embed_* keys (not copied) plus DATA_KEYS, which matches the loaders."""
-    from xfer_tasks.harness import spec
+    from xfer_tasks import embed_spec as spec
 
     assert set(spec.METADATA_KEYS) <= set(metadata.valid_keys())
     constants = {

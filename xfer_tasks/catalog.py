@@ -1,28 +1,44 @@
-"""Every evaluation task of the suite, declared as data in ONE place.
+"""The registry of xfer's evaluation families: it imports each family's module and is what
+everything else reads.
 
-A benchmark family is one :class:`Benchmark`: its name and languages, where its data lives
-(Hub id and pinned revision, local subfolder and layout, loader), what it reports (metric
-roles: scores, diagnostics, the headline metric, which metrics the language group averages),
-its groups, citation and the reference its metrics follow. Everything else reads it:
+A family is ONE module, ``xfer_tasks/data/<family>.py`` (its declaration ``FAMILY``, an
+:class:`~xfer_tasks.data.family.EvalFamily`: name, languages, Hub id and pinned revision,
+local subfolder and layout, metrics and their roles, the metadata keys it reads; its loader
+``load_task_data(lang, metadata)``; its file readers), plus its YAML folder
+``task_yamls/<family>/``. This module lists the family modules (:data:`FAMILY_MODULES`, plain
+imports) and derives from them:
 
 - the ONE YAML renderer below (``family_yaml_files``), called by every
   ``task_yamls/<family>/_generate_configs.py``;
-- ``xfer_tasks.data.preflight`` (the loaders), ``xfer_tasks.data`` (local subfolders, Hub ids);
+- the loaders (:func:`loader`) and the task names a ``--tasks`` list covers
+  (:func:`language_tasks`), for ``xfer check-data`` (``xfer_tasks.check_data``);
+- the metadata keys xfer reads (:data:`METADATA_KEYS`), for ``xfer_tasks.metadata``;
 - ``xfer_tasks.compare.naming`` (which metrics are scores, the headline metric).
 
-Adding a language: add it to ``languages`` and run the family's generator. Adding a family:
-write its loader (``xfer_tasks/data/<family>.py``), a ``task_yamls/<family>/`` folder with
-``_template_yaml``, ``utils.py`` and a two-line ``_generate_configs.py``, then one
-declaration here (docs/tasks.md, "Adding a language or a family").
+Adding a language: add it to the family's ``languages`` and run the family's generator.
+Adding a family: one module and its YAML folder, then its name in :data:`FAMILY_MODULES`
+(docs/tasks.md, "Adding a family").
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+from xfer_tasks.data import METADATA_KEY as DATA_DIR_KEY
+from xfer_tasks.data import bucc, global_mmlu, m_mmlu, mmlu, mmmlu, tatoeba, tydiqa, xnli
+from xfer_tasks.data.family import EvalFamily
+from xfer_tasks.data.tatoeba import TATOEBA_ALL, TATOEBA_XTREME
+from xfer_tasks.data.xnli import XNLI_PROMPT_WORDS, xnli_doc_to_choice
+
+__all__ = [
+    "ALL_FAMILIES", "BUCC", "FAMILY_MODULES", "GLOBAL_MMLU", "LOCAL_SUBDIRS", "M_MMLU",
+    "METADATA_KEYS", "MMLU_EN", "MMMLU", "TATOEBA", "TATOEBA_ALL", "TATOEBA_XTREME", "TYDIQA",
+    "XNLI", "XNLI_PROMPT_WORDS", "XTREME_GROUP", "XTREME_MEMBERS", "EvalFamily", "family_by_name",
+    "language_tasks", "loader", "xnli_doc_to_choice",
+]  # fmt: skip
 
 # Per-layer retrieval metrics (``embed_layer`` ``all``/``dev``): ``<metric>_L<i>`` is ``metric``
 # computed on hidden_states[i] (0 = the embedding output). Written by the harness, read by
@@ -44,313 +60,139 @@ def split_layer_metric(name: str, metrics: tuple[str, ...]) -> tuple[str, int | 
     return name, None
 
 
-@dataclass(frozen=True)
-class Benchmark:
-    """One benchmark family. ``metrics`` lists every reported metric, headline score first."""
+# Every family module, in the order of the report tables. Each defines ``FAMILY`` (its
+# declaration) and ``load_task_data(lang, metadata)`` (its loader).
+FAMILY_MODULES: tuple[ModuleType, ...] = (
+    xnli, tydiqa, bucc, tatoeba, mmmlu, global_mmlu, m_mmlu, mmlu,
+)  # fmt: skip
 
-    name: str  # group name; each language's task is f"{name}_{lang}"
-    languages: tuple[str, ...]
-    hub_id: str
-    local_subdir: str
-    metrics: tuple[str, ...]
-    source: str  # the reference definition the metrics follow
-    extra_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # reported, but not scores: shown by `xfer compare`, never tracked by `xfer regress`
-    diagnostics: tuple[str, ...] = ()
-    # reported per language only: the language group does not average them
-    not_averaged: tuple[str, ...] = ()
-    # reported, but not fractions in [0, 1] (every other metric is; ``xfer compare`` refuses a
-    # results file whose fraction is outside [0, 1], e.g. 31.25 written as a percentage)
-    not_fractions: tuple[str, ...] = ()
-    # Hub revision the loaders ask for (None: the Hub's default branch, unpinned)
-    hub_revision: str | None = None
-    loader: str = ""  # "module:function" returning the task data of one language
-    local_layout: str = ""  # the release layout expected in <data root>/<local_subdir>/
-    citation: str = ""
-    yaml_folder: str = ""  # task_yamls/<yaml_folder>/ ("": no YAMLs rendered from here)
-    # per-language YAML: lm-eval's dataset_name (e.g. "{lang}-eng"); None: dataset_kwargs xfer_lang
-    dataset_name: str | None = None
-    machine_translated: bool = False
-    group_comment: str = ""  # a comment line for the group YAMLs
-    # extra keys of one language's task YAML (e.g. XNLI's per-language choices)
-    language_config: Callable[[str], dict[str, Any]] | None = None
-
-    def task_names(self, languages: tuple[str, ...] | None = None) -> list[str]:
-        return [f"{self.name}_{lang}" for lang in (languages or self.languages)]
-
-    @property
-    def all_languages(self) -> tuple[str, ...]:
-        """``languages`` plus those only in an extra group, in declaration order."""
-        every = dict.fromkeys(self.languages)
-        for group_languages in self.extra_groups.values():
-            every.update(dict.fromkeys(group_languages))
-        return tuple(every)
-
-    @property
-    def score_metrics(self) -> tuple[str, ...]:
-        """The metrics that are scores (tracked by regress, averaged by compare)."""
-        return tuple(m for m in self.metrics if m not in self.diagnostics)
-
-    @property
-    def headline_metric(self) -> str:
-        """The metric XTREME reports for this benchmark: the first score."""
-        return self.score_metrics[0]
-
-    @property
-    def group_metrics(self) -> tuple[str, ...]:
-        """The metrics the language group averages."""
-        return tuple(m for m in self.metrics if m not in self.not_averaged)
-
-    def load(self, lang: str, metadata: Mapping[str, Any] | None = None) -> Any:
-        """Run this family's loader for one language (imported on first use)."""
-        module, _, function = self.loader.partition(":")
-        return getattr(importlib.import_module(module), function)(lang, metadata)
-
-
-XNLI = Benchmark(
-    name="xfer_xnli",
-    languages=tuple("ar bg de el en es fr hi ru sw th tr ur vi zh".split()),
-    hub_id="facebook/xnli",
-    local_subdir="xnli",
-    metrics=("acc",),
-    source="XTREME (Hu et al. 2020): accuracy over the three NLI labels, test split",
-    loader="xfer_tasks.data.xnli:load_task_data",
-    local_layout="XTREME dev-<lang>.tsv or XNLI-1.0 xnli.{dev,test}.tsv; XNLI-MT multinli.train.<lang>.tsv",
-    citation="Conneau et al. 2018, XNLI: Evaluating Cross-lingual Sentence Representations",
-    yaml_folder="xnli",
-    language_config=lambda lang: {"doc_to_choice": xnli_doc_to_choice(lang)},
-)
-
-# lm-eval 0.4.13 ``lm_eval/tasks/xnli/utils.py`` (LANGUAGES; XGLM's prompt, Lin et al. 2022):
-# lang -> (question word, entailment, neutral, contradiction label words).
-XNLI_PROMPT_WORDS = {
-    "ar": ("صحيح", "نعم", "لذا", "رقم"),
-    "bg": ("правилно", "да", "така", "не"),
-    "de": ("richtig", "Ja", "Auch", "Nein"),
-    "el": ("σωστός", "Ναί", "Έτσι", "όχι"),
-    "en": ("right", "Yes", "Also", "No"),
-    "es": ("correcto", "Sí", "Asi que", "No"),
-    "fr": ("correct", "Oui", "Aussi", "Non"),
-    "hi": ("सही", "हाँ", "इसलिए", "नहीं"),
-    "ru": ("правильно", "Да", "Так", "Нет"),
-    "sw": ("sahihi", "Ndiyo", "Hivyo", "Hapana"),
-    "th": ("ถูกต้อง", "ใช่", "ดังนั้น", "ไม่"),
-    "tr": ("doğru", "Evet", "Böylece", "Hayır"),
-    "ur": ("صحیح", "جی ہاں", "اس لئے", "نہیں"),
-    "vi": ("đúng", "Vâng", "Vì vậy", "Không"),
-    "zh": ("正确", "是的", "所以", "不是的"),
-}
-
-
-def xnli_doc_to_choice(lang: str) -> str:
-    """lm-eval's ``xnli_<lang>`` ``doc_to_choice``, character for character: the three
-    candidates "<premise>, <question word>? <label word>, <hypothesis>" (empty context)."""
-    question, *labels = XNLI_PROMPT_WORDS[lang]
-    options = ",".join(f'premise+", {question}? {label}, "+hypothesis' for label in labels)
-    return "{{[" + options + "]}}"
-
-
-TYDIQA = Benchmark(
-    name="xfer_tydiqa",
-    languages=tuple("ar bn en fi id ko ru sw te".split()),
-    hub_id="google-research-datasets/tydiqa",
-    local_subdir="tydiqa_goldp",
-    metrics=("f1", "exact_match", "f1_mlqa", "exact_match_mlqa"),
-    loader="xfer_tasks.data.tydiqa:load_task_data",
-    local_layout="GoldP SQuAD JSON <language>_tydiqa_dev.json (or XTREME / official files)",
-    citation="Clark et al. 2020, TyDi QA (TACL)",
-    yaml_folder="tydiqa",
-    source=(
-        "official TyDiQA-GoldP / SQuAD v1.1 evaluate script: normalised token F1 and EM, max over "
-        "gold answers (XTREME); *_mlqa: lm-eval tydiqa_goldp MLQA normalisation"
-    ),
-)
-
-BUCC = Benchmark(
-    name="xfer_bucc",
-    languages=("de", "fr", "ru", "zh"),
-    hub_id="mteb/bucc-bitext-mining",
-    local_subdir="bucc2018",
-    metrics=("f1", "precision", "recall", "threshold"),
-    source="LASER/XTREME BUCC 2018 margin-based mining; threshold tuned on `sample`, applied to `training`",
-    # The threshold is a tuned setting, not a score; precision and recall explain the F1.
-    diagnostics=("precision", "recall", "threshold"),
-    not_averaged=("threshold",),  # reported per language; a mean of thresholds means nothing
-    not_fractions=("threshold",),  # a margin score (cosine ratio), not bounded by 1
-    loader="xfer_tasks.data.bucc:load_task_data",
-    local_layout="official <l>-en.{sample,training}.{<l>,en,gold}",
-    citation="Zweigenbaum et al. 2018, BUCC 2018 shared task",
-    yaml_folder="bucc",
-    dataset_name="{lang}-en",
-    group_comment="BUCC 2018 de/fr/ru/zh. Group scores: unweighted mean over languages (XTREME).",
-)
-
-# The 112 language pairs of the LASER Tatoeba release (three-letter codes, each paired with eng).
-TATOEBA_ALL = tuple(
-    """afr amh ang ara arq arz ast awa aze bel ben ber bos bre bul cat cbk ceb ces cha cmn cor csb
-    cym dan deu dsb dtp ell epo est eus fao fin fra fry gla gle glg gsw heb hin hrv hsb hun hye ido
-    ile ina ind isl ita jav jpn kab kat kaz khm kor kur kzj lat lfn lit lvs mal mar max mhr mkd mon
-    nds nld nno nob nov oci orv pam pes pms pol por ron rus slk slv spa sqi srp swe swg swh tam tat
-    tel tgl tha tuk tur tzl uig ukr urd uzb vie war wuu xho yid yue zsm""".split()
-)
-# The 36 Tatoeba languages XTREME reports (XTREME's two-letter code -> LASER file code).
-TATOEBA_XTREME = {
-    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa",
-    "et": "est", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
-    "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz",
-    "ko": "kor", "ml": "mal", "mr": "mar", "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh",
-    "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "ur": "urd", "vi": "vie",
-    "zh": "cmn",
-}  # fmt: skip
-TATOEBA = Benchmark(
-    name="xfer_tatoeba",
-    languages=tuple(sorted(TATOEBA_XTREME.values())),
-    hub_id="mteb/tatoeba-bitext-mining",
-    local_subdir="tatoeba",
-    metrics=("acc_en2xx", "acc_xx2en", "f1_xx2en"),
-    source="XTREME Tatoeba (acc_en2xx) and MTEB BitextMining (acc_xx2en, f1_xx2en)",
-    extra_groups={"xfer_tatoeba_all": TATOEBA_ALL},
-    loader="xfer_tasks.data.tatoeba:load_task_data",
-    local_layout="LASER v1 tatoeba.<xxx>-eng.<xxx> and tatoeba.<xxx>-eng.eng",
-    citation="Artetxe & Schwenk 2019 (LASER); Tatoeba",
-    yaml_folder="tatoeba",
-    dataset_name="{lang}-eng",
-    group_comment="Group scores: unweighted mean over languages (as XTREME reports them).",
-)
-
-MMMLU = Benchmark(
-    name="xfer_mmmlu",
-    languages=tuple(
-        "ar_xy bn_bd de_de es_la fr_fr hi_in id_id it_it ja_jp ko_kr pt_br sw_ke yo_ng zh_cn".split()
-    ),
-    hub_id="openai/MMMLU",
-    local_subdir="mmmlu",
-    metrics=("acc",),
-    source="MMLU (Hendrycks et al. 2021) loglikelihood accuracy over A-D; human-translated test set",
-    loader="xfer_tasks.data.mmmlu:load_task_data",
-    local_layout="openai test/mmlu_<LL-CC>.csv",
-    citation="OpenAI 2024, MMMLU (openai/MMMLU)",
-    yaml_folder="mmmlu",
-)
-
-GLOBAL_MMLU = Benchmark(
-    name="xfer_global_mmlu",
-    languages=tuple(
-        """am ar bn cs de el en es fa fil fr ha he hi id ig it ja ko ky lt mg ms ne nl ny pl pt ro ru
-        si sn so sr sv sw te tr uk vi yo zh""".split()
-    ),
-    hub_id="CohereForAI/Global-MMLU",
-    local_subdir="global_mmlu",
-    metrics=("acc", "acc_cs", "acc_ca"),
-    source="Global-MMLU (Singh et al. 2024): accuracy overall, culturally-sensitive (CS) and -agnostic (CA)",
-    loader="xfer_tasks.data.global_mmlu:load_task_data",
-    local_layout="Hub parquet <lang>/{test,dev}-00000-of-00001.parquet",
-    citation="Singh et al. 2024, Global MMLU",
-    yaml_folder="global_mmlu",
-)
-
-M_MMLU = Benchmark(
-    name="xfer_m_mmlu",
-    languages=tuple(
-        """ar bn ca da de es eu fr gu hi hr hu hy id is it kn ml mr nb ne nl pt ro ru sk sr sv ta te
-        uk vi zh""".split()
-    ),
-    hub_id="alexandrainst/m_mmlu",
-    local_subdir="m_mmlu",
-    metrics=("acc",),
-    source="Okapi m_mmlu (Lai et al. 2023): MACHINE-TRANSLATED MMLU, loglikelihood accuracy over A-D",
-    loader="xfer_tasks.data.m_mmlu:load_task_data",
-    local_layout="Okapi <lang>_{dev,val,test}.json",
-    citation="Lai et al. 2023, Okapi",
-    yaml_folder="m_mmlu",
-    machine_translated=True,
-)
-
-MMLU_EN = Benchmark(
-    name="xfer_mmlu",
-    languages=("en",),
-    hub_id="cais/mmlu",
-    local_subdir="mmlu",
-    metrics=("acc",),
-    source="MMLU (Hendrycks et al. 2021) from the hendrycks CSV release or cais/mmlu",
-    loader="xfer_tasks.data.mmlu:load_task_data",
-    local_layout="hendrycks {dev,val,test}/<subject>_<split>.csv",
-    citation="Hendrycks et al. 2021, Measuring Massive Multitask Language Understanding",
-    yaml_folder="mmlu",
-)
+XNLI = xnli.FAMILY
+TYDIQA = tydiqa.FAMILY
+BUCC = bucc.FAMILY
+TATOEBA = tatoeba.FAMILY
+MMMLU = mmmlu.FAMILY
+GLOBAL_MMLU = global_mmlu.FAMILY
+M_MMLU = m_mmlu.FAMILY
+MMLU_EN = mmlu.FAMILY
 
 # The group a user calls. Language averages inside each group are unweighted means over
 # languages, as XTREME reports them.
 XTREME_GROUP = "xfer_xtreme"
 XTREME_MEMBERS = (XNLI, TYDIQA, BUCC, TATOEBA, MMMLU)
 
-ALL_BENCHMARKS = (XNLI, TYDIQA, BUCC, TATOEBA, MMMLU, GLOBAL_MMLU, M_MMLU, MMLU_EN)
+ALL_FAMILIES: tuple[EvalFamily, ...] = tuple(module.FAMILY for module in FAMILY_MODULES)
+_LOADERS: dict[str, Callable[..., Any]] = {
+    module.FAMILY.name: module.load_task_data for module in FAMILY_MODULES
+}
 
-# Local data subfolder of every benchmark (see xfer_tasks.data).
-LOCAL_SUBDIRS = {benchmark.name: benchmark.local_subdir for benchmark in ALL_BENCHMARKS}
-# Hub id -> pinned revision, for the loaders (xfer_tasks.data._source.load_hub_split).
-HUB_REVISIONS = {b.hub_id: b.hub_revision for b in ALL_BENCHMARKS if b.hub_revision}
+# Local data subfolder of every family (see xfer_tasks.data).
+LOCAL_SUBDIRS = {family.name: family.local_subdir for family in ALL_FAMILIES}
+# Every metadata key xfer's tasks read: ``data_dir`` and each family's keys (the embed_* and
+# search keys through the retrieval families), in first-declared order.
+METADATA_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys([DATA_DIR_KEY, *(key for f in ALL_FAMILIES for key in f.all_metadata_keys)])
+)
+RETRIEVAL_FAMILIES: tuple[str, ...] = tuple(f.name for f in ALL_FAMILIES if f.retrieval)
+
+# Names kept for code written before the rename (an evaluation family was a "Benchmark",
+# which clashed with the benchmarks/ folder of performance scripts).
+Benchmark = EvalFamily
+ALL_BENCHMARKS = ALL_FAMILIES
 
 
-# --- lm-eval YAMLs written from this catalog -------------------------------------------
+def loader(name: str) -> Callable[[str, Mapping[str, Any] | None], Any]:
+    """Family ``name``'s ``load_task_data(lang, metadata)``."""
+    family_by_name(name)  # a clear KeyError for an unknown name
+    return _LOADERS[name]
+
+
+def language_tasks(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(family name, language)`` of every task these task/group names cover (names of
+    other suites cover none)."""
+    found: list[tuple[str, str]] = []
+    for name in names:
+        if name == XTREME_GROUP:
+            found += language_tasks(f.name for f in XTREME_MEMBERS)
+            continue
+        for family in ALL_FAMILIES:
+            if name == family.name:
+                found += [(family.name, lang) for lang in family.languages]
+            elif name in family.extra_groups:
+                found += [(family.name, lang) for lang in family.extra_groups[name]]
+            elif (
+                name.startswith(family.name + "_")
+                and name[len(family.name) + 1 :] in family.all_languages
+            ):
+                found.append((family.name, name[len(family.name) + 1 :]))
+    return list(dict.fromkeys(found))
+
+
+# --- lm-eval YAMLs written from the declarations -------------------------------------------
 # Each family folder in task_yamls/ holds a hand-written ``_template_yaml`` and ``utils.py``;
 # the per-language task YAMLs and the group YAML are rendered here, so the committed files
-# are a function of the declarations above (tests/task_yamls checks they are up to date).
+# are a function of the declarations (tests/task_yamls checks they are up to date).
 
 GENERATED_HEADER = (
     "# Generated by _generate_configs.py from xfer_tasks.catalog; do not edit by hand.\n"
 )
 
-# benchmark name -> folder under task_yamls/ (every family with rendered YAMLs)
-YAML_FAMILIES = {b.name: b.yaml_folder for b in ALL_BENCHMARKS if b.yaml_folder}
-MACHINE_TRANSLATED = {b.name for b in ALL_BENCHMARKS if b.machine_translated}
+# family name -> folder under task_yamls/ (every family with rendered YAMLs)
+YAML_FAMILIES = {f.name: f.yaml_folder for f in ALL_FAMILIES if f.yaml_folder}
+MACHINE_TRANSLATED = {f.name for f in ALL_FAMILIES if f.machine_translated}
 GROUP_VERSION = 1.0
 
 
-def benchmark_by_name(name: str) -> Benchmark:
-    """The benchmark whose group name is ``name``."""
-    for benchmark in ALL_BENCHMARKS:
-        if benchmark.name == name:
-            return benchmark
-    raise KeyError(f"no benchmark named {name!r}; known: {[b.name for b in ALL_BENCHMARKS]}")
+def family_by_name(name: str) -> EvalFamily:
+    """The family whose group name is ``name``."""
+    for family in ALL_FAMILIES:
+        if family.name == name:
+            return family
+    raise KeyError(f"no evaluation family named {name!r}; known: {[f.name for f in ALL_FAMILIES]}")
 
 
-def task_yaml(benchmark: Benchmark, lang: str) -> dict:
+benchmark_by_name = family_by_name  # the name before the rename
+
+
+def _family(family: EvalFamily | str) -> EvalFamily:
+    return family if isinstance(family, EvalFamily) else family_by_name(family)
+
+
+def task_yaml(family: EvalFamily, lang: str) -> dict:
     """One language's task config (everything else comes from ``_template_yaml``)."""
-    config: dict = {"include": "_template_yaml", "task": f"{benchmark.name}_{lang}"}
-    if benchmark.machine_translated:
-        config["task_alias"] = f"{benchmark.name}_{lang} (machine-translated)"
-    if benchmark.dataset_name is not None:
-        config["dataset_name"] = benchmark.dataset_name.format(lang=lang)
+    config: dict = {"include": "_template_yaml", "task": f"{family.name}_{lang}"}
+    if family.machine_translated:
+        config["task_alias"] = f"{family.name}_{lang} (machine-translated)"
+    if family.dataset_name is not None:
+        config["dataset_name"] = family.dataset_name.format(lang=lang)
     else:
         config["dataset_kwargs"] = {"xfer_lang": lang}
-    if benchmark.language_config is not None:
-        config.update(benchmark.language_config(lang))
+    if family.language_config is not None:
+        config.update(family.language_config(lang))
     return config
 
 
 def group_yaml(
-    benchmark: Benchmark, name: str | None = None, languages: tuple[str, ...] | None = None
+    family: EvalFamily, name: str | None = None, languages: tuple[str, ...] | None = None
 ) -> dict:
     """A language group (the family's own, or one of its ``extra_groups``): each averaged
     metric an unweighted mean over languages, as XTREME reports."""
-    config: dict = {"group": name or benchmark.name}
-    if benchmark.machine_translated:
+    config: dict = {"group": name or family.name}
+    if family.machine_translated:
         config["group_alias"] = f"{config['group']} (machine-translated)"
-    config["task"] = benchmark.task_names(languages)
+    config["task"] = family.task_names(languages)
     config["aggregate_metric_list"] = [
         {"metric": metric, "aggregation": "mean", "weight_by_size": False}
-        for metric in benchmark.group_metrics
+        for metric in family.group_metrics
     ]
     config["metadata"] = {"version": GROUP_VERSION}
     return config
 
 
 def xtreme_group_yaml() -> dict:
-    """``xfer_xtreme``: the member groups; no cross-benchmark aggregate (metrics differ)."""
+    """``xfer_xtreme``: the member groups; no cross-family aggregate (metrics differ)."""
     return {
         "group": XTREME_GROUP,
-        "task": [benchmark.name for benchmark in XTREME_MEMBERS],
+        "task": [family.name for family in XTREME_MEMBERS],
         "metadata": {"version": GROUP_VERSION},
     }
 
@@ -362,18 +204,19 @@ def _dump(config: dict, comment: str = "") -> str:
     return GENERATED_HEADER + (f"# {comment}\n" if comment else "") + text
 
 
-def family_yaml_files(benchmark_name: str) -> dict[str, str]:
+def family_yaml_files(family: EvalFamily | str) -> dict[str, str]:
     """``{file name: text}`` of one family folder's generated YAMLs: a task per language
-    (including languages only in an extra group), the family group and its extra groups."""
-    benchmark = benchmark_by_name(benchmark_name)
+    (including languages only in an extra group), the family group and its extra groups.
+    ``family``: a declaration, or the name of a registered one."""
+    family = _family(family)
     files = {
-        f"{benchmark.name}_{lang}.yaml": _dump(task_yaml(benchmark, lang))
-        for lang in benchmark.all_languages
+        f"{family.name}_{lang}.yaml": _dump(task_yaml(family, lang))
+        for lang in family.all_languages
     }
-    files[f"_{benchmark.name}.yaml"] = _dump(group_yaml(benchmark), benchmark.group_comment)
-    for group, languages in benchmark.extra_groups.items():
+    files[f"_{family.name}.yaml"] = _dump(group_yaml(family), family.group_comment)
+    for group, languages in family.extra_groups.items():
         files[f"_{group}.yaml"] = _dump(
-            group_yaml(benchmark, group, languages), benchmark.group_comment
+            group_yaml(family, group, languages), family.group_comment
         )
     return files
 
@@ -383,14 +226,14 @@ def xtreme_yaml_text() -> str:
     return _dump(xtreme_group_yaml())
 
 
-def write_family(benchmark_name: str, folder: str | Path) -> list[Path]:
+def write_family(family: EvalFamily | str, folder: str | Path) -> list[Path]:
     """Write one family's generated YAMLs into ``folder``; returns the paths written."""
     folder = Path(folder)
-    benchmark = benchmark_by_name(benchmark_name)
-    for old in folder.glob(f"{benchmark.name}_*.yaml"):  # a language removed from the catalog
+    family = _family(family)
+    for old in folder.glob(f"{family.name}_*.yaml"):  # a language removed from the declaration
         old.unlink()
     written = []
-    for name, text in family_yaml_files(benchmark_name).items():
+    for name, text in family_yaml_files(family).items():
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
     return written
@@ -401,8 +244,8 @@ def main() -> int:
     from xfer_tasks.paths import tasks_path
 
     root = tasks_path()
-    for benchmark_name, folder in YAML_FAMILIES.items():
-        for path in write_family(benchmark_name, root / folder):
+    for family_name, folder in YAML_FAMILIES.items():
+        for path in write_family(family_name, root / folder):
             print(path)
     (root / "xfer_xtreme.yaml").write_text(xtreme_yaml_text(), encoding="utf-8")
     print(root / "xfer_xtreme.yaml")

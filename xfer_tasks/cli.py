@@ -13,7 +13,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tasks-path": ("xfer_tasks.cli", "print the folder to pass to lm_eval --include_path"),
     "check-data": (
-        "xfer_tasks.data.preflight",
+        "xfer_tasks.check_data",
         "check the data of lm_eval --tasks before loading a model",
     ),
     "train": ("xfer_tasks.train.cli_train", "train one intermediate-task checkpoint from a config"),

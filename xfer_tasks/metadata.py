@@ -7,40 +7,41 @@ scored). So a key is checked when it lies in one of xfer's namespaces (:data:`NA
 e.g. ``embed_``, ``xnli_``, ``mmlu_``; or is a near miss of ``data_dir``) and refused, with the
 list of valid keys, when it is not one of :func:`valid_keys`.
 
-The valid keys are built in this one place from:
+The valid keys are not kept here: each family declares the keys it reads
+(``EvalFamily.metadata_keys``; a retrieval family also reads the ``embed_*`` keys of
+:mod:`xfer_tasks.embed_spec` and ``search_options``), and :data:`xfer_tasks.catalog.METADATA_KEYS`
+collects them with ``data_dir``. A new family's key is valid as soon as its declaration lists it.
 
-- :data:`xfer_tasks.harness.spec.METADATA_KEYS`, the ``embed_*`` keys of the retrieval tasks
-  (read from there, never copied, so a new embed key is valid as soon as spec declares it);
-- :data:`DATA_KEYS`, the declared list of every other key (the loaders' split keys,
-  ``data_dir``, ``mmlu_subject_shots``, ``search_options``; a test checks it against the
-  loader modules' constants).
-
-:func:`check_metadata` is what the tasks run (each loader's ``load_task_data`` and the
-retrieval task constructor) and what ``xfer check-data`` runs, so both accept and refuse the
-same metadata. With ``retrieval=True`` it also validates the values the retrieval tasks read
-(``embed_*`` through ``EmbedSpec``, ``search_options`` through ``SearchConfig``).
+:func:`check_metadata` is what the tasks run (every family's ``custom_dataset`` hook through
+:func:`xfer_tasks.check_data.load_checked`, and the retrieval task constructor) and what
+``xfer check-data`` runs, so both accept and refuse the same metadata. With ``retrieval=True``
+it also validates the values the retrieval tasks read; a retrieval task reads them through
+:func:`check_retrieval_metadata`, the same check, which returns them parsed, once: the
+:class:`~xfer_tasks.embed_spec.EmbedSpec` and the ``search_options`` (:class:`RetrievalOptions`).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from xfer_tasks.errors import XferError
+from xfer_tasks.catalog import METADATA_KEYS, language_tasks
+from xfer_tasks.data import MetadataError
+from xfer_tasks.data.family import SEARCH_OPTIONS_KEY
+from xfer_tasks.embed_spec import METADATA_KEYS as EMBED_KEYS
+from xfer_tasks.embed_spec import EmbedSpec
 
-# Keys of the data loaders and retrieval tasks other than embed_* (see the module docstring).
-DATA_KEYS: tuple[str, ...] = (
-    "data_dir",  # xfer_tasks.data.METADATA_KEY
-    "xnli_split",  # xfer_tasks.data.xnli.SPLIT_KEY
-    "tydiqa_split",  # xfer_tasks.data.tydiqa.SPLIT_KEY
-    "mmlu_split",  # xfer_tasks.data.mmlu.SPLIT_KEY
-    "mmlu_subjects",  # xfer_tasks.data.mmlu.SUBJECTS_KEY (an explicit subset of subjects)
-    "m_mmlu_split",  # xfer_tasks.data.m_mmlu.SPLIT_KEY
-    "global_mmlu_split",  # xfer_tasks.data.global_mmlu.SPLIT_KEY
-    "mmlu_subject_shots",  # xfer_tasks.data.mmlu_common.SUBJECT_SHOTS_KEY
-    "search_options",  # xfer_tasks.harness.task_base: options of the retrieval search
-)
+__all__ = [
+    "DATA_KEYS", "NAMESPACES", "MetadataError", "RetrievalOptions", "check_keys",
+    "check_metadata", "check_retrieval_metadata", "check_retrieval_values", "check_run",
+    "embed_keys", "is_xfer_key", "valid_keys",
+]  # fmt: skip
+
+# Every key but the embed_* ones (the loaders' keys, data_dir, search_options), from the
+# families' declarations.
+DATA_KEYS: tuple[str, ...] = tuple(key for key in METADATA_KEYS if key not in EMBED_KEYS)
 # Prefixes of xfer's keys: a key starting with one of these is ours, so a typo is an error.
 NAMESPACES: tuple[str, ...] = (
     "embed_", "search_", "xnli_", "tydiqa_", "mmlu_", "m_mmlu_", "global_mmlu_", "mmmlu_",
@@ -51,15 +52,17 @@ _BARE_KEYS = ("data_dir",)
 _NEAR_MISS = 0.8
 
 
-class MetadataError(XferError, ValueError):
-    """A metadata key or value xfer cannot use; the message names the key."""
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """What a retrieval task reads from its metadata, parsed once: how to embed and how to search."""
+
+    embed: EmbedSpec
+    search_options: dict[str, Any]
 
 
 def embed_keys() -> tuple[str, ...]:
-    """The retrieval tasks' ``embed_*`` keys, as :mod:`xfer_tasks.harness.spec` declares them."""
-    from xfer_tasks.harness.spec import METADATA_KEYS
-
-    return tuple(METADATA_KEYS)
+    """The retrieval tasks' ``embed_*`` keys, as :mod:`xfer_tasks.embed_spec` declares them."""
+    return tuple(EMBED_KEYS)
 
 
 def valid_keys(*, with_embed: bool = True) -> tuple[str, ...]:
@@ -81,12 +84,8 @@ def is_xfer_key(key: str) -> bool:
 def check_keys(metadata: Mapping[str, Any] | None) -> None:
     """Refuse a key in xfer's namespaces that xfer does not read (a typo would be ignored)."""
     ours = [key for key in (metadata or {}) if isinstance(key, str) and is_xfer_key(key)]
-    unknown = [key for key in ours if key not in DATA_KEYS]
-    if not unknown:
-        return
-    # The embed_* keys come from spec, which imports lm-eval: read them only when needed.
     valid = valid_keys()
-    for key in unknown:
+    for key in ours:
         if key in valid:
             continue
         close = difflib.get_close_matches(key.lower(), valid, n=1, cutoff=0.6)
@@ -96,23 +95,26 @@ def check_keys(metadata: Mapping[str, Any] | None) -> None:
         )
 
 
-def check_retrieval_values(metadata: Mapping[str, Any] | None) -> None:
-    """Validate what the retrieval tasks read: ``embed_*`` (EmbedSpec), ``search_options``."""
+def check_retrieval_values(
+    metadata: Mapping[str, Any] | None, task_kind: str | None = None
+) -> RetrievalOptions:
+    """Validate what the retrieval tasks read and return it parsed: ``embed_*`` (an
+    :class:`EmbedSpec` for ``task_kind``) and ``search_options`` (checked by ``SearchConfig``)."""
     metadata = metadata or {}
-    from xfer_tasks.harness.spec import EmbedSpec
-
-    EmbedSpec.from_metadata(metadata)  # raises EmbedSpecError naming the key
-    options = metadata.get("search_options") or {}
+    embed = EmbedSpec.from_metadata(metadata, task_kind=task_kind)  # EmbedSpecError names the key
+    options = metadata.get(SEARCH_OPTIONS_KEY) or {}
     if not isinstance(options, Mapping):
         raise MetadataError(
             f"metadata search_options: expected a mapping of search settings, got {options!r}"
         )
+    # the search library loads faiss: imported only when a retrieval task is checked
     from xfer_tasks.retrieval.search import SearchConfig
 
     try:
         SearchConfig.from_options(dict(options))
     except (TypeError, ValueError) as err:
         raise MetadataError(f"metadata search_options: {err}") from err
+    return RetrievalOptions(embed, dict(options))
 
 
 def check_metadata(metadata: Mapping[str, Any] | None, *, retrieval: bool = False) -> None:
@@ -120,6 +122,15 @@ def check_metadata(metadata: Mapping[str, Any] | None, *, retrieval: bool = Fals
     check_keys(metadata)
     if retrieval:
         check_retrieval_values(metadata)
+
+
+def check_retrieval_metadata(
+    metadata: Mapping[str, Any] | None, task_kind: str | None = None
+) -> RetrievalOptions:
+    """``check_metadata(metadata, retrieval=True)`` for a retrieval task of ``task_kind``,
+    returning what it parsed: the task reads its metadata through this, once."""
+    check_keys(metadata)
+    return check_retrieval_values(metadata, task_kind)
 
 
 def check_run(task_names: list[str] | tuple[str, ...], metadata: Mapping[str, Any] | None) -> None:
@@ -130,8 +141,6 @@ def check_run(task_names: list[str] | tuple[str, ...], metadata: Mapping[str, An
     metadata = metadata or {}
     if metadata.get("embed_layer") != "dev":
         return
-    from xfer_tasks.data.preflight import language_tasks
-
     covered = language_tasks(task_names)
     if not any(name == "xfer_bucc" for name, _ in covered):
         raise MetadataError(

@@ -1,5 +1,6 @@
 """lm-eval hooks of the xfer_m_mmlu_<lang> tasks: data from xfer_tasks.data.m_mmlu, lm-eval's prompt."""
 
+from xfer_tasks.check_data import load_checked
 from xfer_tasks.data import m_mmlu
 from xfer_tasks.data.mmlu_common import format_question
 from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
@@ -12,8 +13,9 @@ class OkapiMMLUTask(MMLUFamilyTask):
 
 
 def load(xfer_lang: str, **metadata):
-    """``custom_dataset``: lm-eval passes the task metadata (model args, --metadata) and dataset_kwargs."""
-    return m_mmlu.load_task_data(xfer_lang, metadata)
+    """``custom_dataset``: lm-eval passes the task metadata (model args, --metadata) and dataset_kwargs;
+    the metadata is checked, then the family's loader runs."""
+    return load_checked(m_mmlu, xfer_lang, metadata)
 
 
 def doc_to_text(doc: dict) -> str:

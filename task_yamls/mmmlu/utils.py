@@ -1,5 +1,6 @@
 """lm-eval hooks of the xfer_mmmlu_<lang> tasks: data from xfer_tasks.data.mmmlu, lm-eval's prompt."""
 
+from xfer_tasks.check_data import load_checked
 from xfer_tasks.data import mmmlu
 from xfer_tasks.data.mmlu_common import format_question
 from xfer_tasks.harness.choice_tasks import MMLUFamilyTask
@@ -12,8 +13,9 @@ class MMMLUTask(MMLUFamilyTask):
 
 
 def load(xfer_lang: str, **metadata):
-    """``custom_dataset``: lm-eval passes the task metadata (model args, --metadata) and dataset_kwargs."""
-    return mmmlu.load_task_data(xfer_lang, metadata)
+    """``custom_dataset``: lm-eval passes the task metadata (model args, --metadata) and dataset_kwargs;
+    the metadata is checked, then the family's loader runs."""
+    return load_checked(mmmlu, xfer_lang, metadata)
 
 
 def doc_to_text(doc: dict) -> str:

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from xfer_tasks.data.bucc import load_bucc_split
+from xfer_tasks.embed_spec import EmbedSpec
 from xfer_tasks.harness.hf_embed import embed_texts
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.paths import tasks_path
 from xfer_tasks.retrieval import BitextSide, BuccSplit
 

@@ -78,7 +78,7 @@ def test_cached_vectors_equal_fresh_ones(tmp_path, tiny_hflm):
     from lm_eval.api.instance import Instance
     from lm_eval.api.model import CachingLM
 
-    from xfer_tasks.harness.spec import EmbedSpec
+    from xfer_tasks.embed_spec import EmbedSpec
 
     requests = [
         Instance("xfer_embed", {}, (text, EmbedSpec(layer=-2).to_dict()), i)
@@ -97,7 +97,7 @@ def test_all_layer_embeddings_are_cached_under_their_own_keys(tmp_path, tiny_hfl
     from lm_eval.api.instance import Instance
     from lm_eval.api.model import CachingLM
 
-    from xfer_tasks.harness.spec import EmbedSpec
+    from xfer_tasks.embed_spec import EmbedSpec
     from xfer_tasks.harness.vectors import stack_layer
 
     texts = synthetic_sentences(6, seed=11)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from xfer_tasks.embed_spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.hf_embed import (
     backbone_of,
     embed_texts,
@@ -14,7 +15,6 @@ from xfer_tasks.harness.hf_embed import (
     resolve_batch_size,
     resolve_max_length,
 )
-from xfer_tasks.harness.spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding
 
 TEXTS = [

@@ -20,6 +20,7 @@ from harness_helpers import task_manager
 from helpers import synthetic_sentences, write_bucc, write_tatoeba_pair
 
 from xfer_tasks.catalog import layer_metric
+from xfer_tasks.embed_spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.hf_embed import embed_texts, special_prefix
 from xfer_tasks.harness.layers import (
     AUTO_FAMILY_LAYERS,
@@ -28,7 +29,6 @@ from xfer_tasks.harness.layers import (
     model_family,
     resolve,
 )
-from xfer_tasks.harness.spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding, LayerStore, stack_layer
 
 lm_eval = pytest.importorskip("lm_eval")

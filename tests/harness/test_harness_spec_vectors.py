@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from xfer_tasks.harness.spec import EmbedSpec, EmbedSpecError
+from xfer_tasks.embed_spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding
 
 

@@ -11,9 +11,9 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
+from xfer_tasks.embed_spec import EmbedSpec
 from xfer_tasks.errors import is_ours, one_line
 from xfer_tasks.harness import hf_embed, vectors
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.harness.vectors import SPILL_DIR_ENV, LayerStore, SpillDirError, check_spill_dir
 
 TEXTS = ["Der Hund bellt.", "Die Katze schläft.", "Ein Vogel singt."]

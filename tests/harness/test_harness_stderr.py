@@ -16,8 +16,8 @@ from helpers import synthetic_sentences, write_tatoeba_pair
 
 from xfer_tasks.catalog import TATOEBA
 from xfer_tasks.data.tatoeba import load_tatoeba_pair
+from xfer_tasks.embed_spec import EmbedSpec
 from xfer_tasks.harness.hf_embed import embed_texts
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.retrieval.bootstrap import (
     bucc_bootstrap_stderr,
     effective_iters,

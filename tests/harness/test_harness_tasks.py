@@ -18,8 +18,8 @@ from harness_helpers import embedded_bucc_splits, task_manager
 
 from xfer_tasks.catalog import TATOEBA, TATOEBA_ALL
 from xfer_tasks.data.tatoeba import load_tatoeba_pair
+from xfer_tasks.embed_spec import EmbedSpec
 from xfer_tasks.harness.hf_embed import embed_texts
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.retrieval import bucc_metrics, tatoeba_metrics
 
 lm_eval = pytest.importorskip("lm_eval")

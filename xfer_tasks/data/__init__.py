@@ -1,4 +1,5 @@
-"""Where evaluation data comes from: a local folder in the public releases' layout, or the Hub.
+"""The evaluation families' modules, and where their data comes from: a local folder in the
+public releases' layout, or the Hub.
 
 Every dataset has a Hugging Face Hub id as its default source. For offline machines a local
 folder takes precedence: ``--metadata '{"data_dir": ...}'`` or the ``XFER_DATA_DIR``
@@ -6,11 +7,16 @@ environment variable, holding one subfolder per dataset (see ``catalog.LOCAL_SUB
 When neither works the loaders raise :class:`DataMissingError`, one line naming the dataset,
 the Hub id and the local path that was tried.
 
-One loader module per dataset (each works without lm-eval and documents its layouts):
-``xnli``, ``tydiqa``, ``mmlu`` (English), ``mmmlu``, ``global_mmlu``, ``m_mmlu``, with
-``mmlu_common`` (shared record schema and MMLU prompt), ``preflight`` (check a run's data
-before loading a model) and ``release_files`` (write small files in the MMMLU/Global-MMLU
-release schemas).
+One module per evaluation family (each works without lm-eval and documents its layouts):
+``xnli``, ``tydiqa``, ``bucc``, ``tatoeba``, ``mmlu`` (English), ``mmmlu``, ``global_mmlu``,
+``m_mmlu``. Each holds the family's declaration (``FAMILY``, an
+:class:`~xfer_tasks.data.family.EvalFamily`: dataset id and revision, languages, metrics and
+their roles, its metadata keys), its loader ``load_task_data(lang, metadata)`` and its file
+readers; ``xfer_tasks.catalog`` is the registry that imports them (docs/tasks.md, "Adding a
+family"). Shared pieces: ``family`` (the declaration class), ``_source`` (local first, else the
+Hub), ``mmlu_common`` (the MMLU record schema, prompt and split loading), ``text_files``,
+``squad_format`` and ``release_files`` (write small files in the MMMLU/Global-MMLU release
+schemas). ``xfer check-data`` (:mod:`xfer_tasks.check_data`) sits above the registry.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from xfer_tasks.errors import XferError
 
 ENV_VAR = "XFER_DATA_DIR"
 METADATA_KEY = "data_dir"
@@ -42,6 +50,10 @@ class DataMissingError(FileNotFoundError):
 
 class DataFormatError(ValueError):
     """A local data file does not follow its release's schema; the message names file and field."""
+
+
+class MetadataError(XferError, ValueError):
+    """A metadata key or value xfer cannot use; the message names the key."""
 
 
 def local_data_root(metadata: Mapping[str, Any] | None = None) -> Path | None:

@@ -6,7 +6,7 @@
    that subfolder is the ONLY source: a missing file there is an error
    (:func:`missing_local_file`), never a silent switch to the Hub.
 2. Otherwise the Hub id, at the revision the declaration pins (evaluation:
-   ``Benchmark.hub_revision`` in ``xfer_tasks/catalog.py``; training: ``hub.revision`` in the
+   ``FAMILY.hub_revision`` in the family's module, ``xfer_tasks/data/<family>.py``; training: ``hub.revision`` in the
    task YAML; unpinned means the Hub's default branch), through :func:`hub_dataset`.
 3. Offline: ``HF_HUB_OFFLINE`` / ``HF_DATASETS_OFFLINE`` are honoured even when set after
    ``datasets`` was imported (:func:`respect_offline_env`), so an offline machine fails at
@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.data import DataMissingError, local_dataset_dir
+from xfer_tasks.data import DataFormatError, DataMissingError, MetadataError, local_dataset_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ def choose_option(
         return default
     canonical = choices.get(str(value).strip().lower())
     if canonical is None:
-        from xfer_tasks.metadata import MetadataError
-
         allowed = ", ".join(sorted(set(choices)))
         raise MetadataError(
             f"{dataset}: metadata {key}={value!r} is not valid; expected one of: {allowed}"
@@ -92,13 +90,12 @@ def load_hub_split(
     config: str | None,
     split: str,
     tried: Path | None,
+    revision: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One split of a Hub dataset as a list of rows, at the catalog's pinned revision; any
-    failure is a :class:`DataMissingError`."""
+    """One split of a Hub dataset as a list of rows, at ``revision`` (the family's pinned
+    ``hub_revision``; None: the default branch); any failure is a :class:`DataMissingError`."""
     try:
-        from xfer_tasks.catalog import HUB_REVISIONS
-
-        rows = hub_dataset(hub_id, config, split, HUB_REVISIONS.get(hub_id))
+        rows = hub_dataset(hub_id, config, split, revision)
         return [dict(row) for row in rows]
     except Exception as exc:  # offline, unknown config/split, network: all mean "not available"
         where = f"{hub_id}" + (f" config {config!r}" if config else "") + f" split {split!r}"
@@ -125,8 +122,6 @@ def to_dataset_dict(splits: Mapping[str, list[dict[str, Any]]], features_from: s
     The ``features_from`` split (the evaluated one) must have rows: an empty file is an error.
     """
     import datasets
-
-    from xfer_tasks.data import DataFormatError
 
     if not splits[features_from]:
         raise DataFormatError(f"{dataset}: the evaluated split has no rows (empty file?)")

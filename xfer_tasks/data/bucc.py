@@ -1,4 +1,6 @@
-"""BUCC 2018 bitext mining data: the official ``sample`` and ``training`` files, local only.
+"""The BUCC 2018 bitext mining family: its declaration and the official ``sample`` and
+``training`` files (local only). YAMLs: ``task_yamls/bucc/``; task class:
+:mod:`xfer_tasks.harness.bucc_task` (lm-eval code lives in ``harness/``).
 
 The LASER/XTREME protocol tunes the margin threshold on the ``sample`` gold and reports F1 on
 ``training`` (XTREME's dev and test), with sentence ids in the gold files. The Hub copy
@@ -20,11 +22,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import BUCC
 from xfer_tasks.data import DataFormatError, DataMissingError
 from xfer_tasks.data._source import local_folder
+from xfer_tasks.data.family import EvalFamily
 from xfer_tasks.data.text_files import read_lines
-from xfer_tasks.metadata import check_metadata
+
+FAMILY = EvalFamily(
+    name="xfer_bucc",
+    languages=("de", "fr", "ru", "zh"),
+    hub_id="mteb/bucc-bitext-mining",
+    local_subdir="bucc2018",
+    metrics=("f1", "precision", "recall", "threshold"),
+    source="LASER/XTREME BUCC 2018 margin-based mining; threshold tuned on `sample`, applied to `training`",
+    # The threshold is a tuned setting, not a score; precision and recall explain the F1.
+    diagnostics=("precision", "recall", "threshold"),
+    not_averaged=("threshold",),  # reported per language; a mean of thresholds means nothing
+    not_fractions=("threshold",),  # a margin score (cosine ratio), not bounded by 1
+    retrieval=True,
+    local_layout="official <l>-en.{sample,training}.{<l>,en,gold}",
+    citation="Zweigenbaum et al. 2018, BUCC 2018 shared task",
+    yaml_folder="bucc",
+    dataset_name="{lang}-en",
+    group_comment="BUCC 2018 de/fr/ru/zh. Group scores: unweighted mean over languages (XTREME).",
+)
 
 SPLITS = ("sample", "training")
 BuccSplitFiles = tuple[list[str], list[str], list[str], list[str], set[tuple[str, str]]]
@@ -42,7 +62,7 @@ def _read_id_sentences(path: Path, name: str) -> tuple[list[str], list[str]]:
     ids: list[str] = []
     texts: list[str] = []
     seen: set[str] = set()
-    for n, line in enumerate(read_lines(path, name, BUCC.hub_id), start=1):
+    for n, line in enumerate(read_lines(path, name, FAMILY.hub_id), start=1):
         sid, tab, text = line.partition("\t")
         if not tab:
             raise DataFormatError(f"{path}: line {n} has no TAB (expected 'id<TAB>sentence')")
@@ -75,7 +95,7 @@ def load_bucc_split(
     trg_ids, trg_texts = _read_id_sentences(paths["trg"], name)
     src_set, trg_set = set(src_ids), set(trg_ids)
     gold: set[tuple[str, str]] = set()
-    for n, line in enumerate(read_lines(paths["gold"], name, BUCC.hub_id), start=1):
+    for n, line in enumerate(read_lines(paths["gold"], name, FAMILY.hub_id), start=1):
         if not line.strip():
             continue
         fields = line.strip().split("\t")
@@ -100,12 +120,11 @@ def load_task_data(
     lang: str, metadata: Mapping[str, Any] | None = None
 ) -> dict[str, BuccSplitFiles]:
     """``{split: (src_ids, src_texts, trg_ids, trg_texts, gold pairs)}`` for ``<lang>-en``."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
-    folder, exists = local_folder(BUCC.local_subdir, metadata)
+    folder, exists = local_folder(FAMILY.local_subdir, metadata)
     if not exists:
         raise DataMissingError(
             f"bucc2018 {lang}-en",
-            BUCC.hub_id,
+            FAMILY.hub_id,
             folder,
             "the LASER/XTREME protocol needs the official sample and training files with "
             "sentence ids; the Hub copy has neither, so it is not used",

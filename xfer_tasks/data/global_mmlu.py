@@ -1,4 +1,5 @@
-"""Global-MMLU (Singh et al. 2024, ``CohereForAI/Global-MMLU``): 42 languages, CS/CA labels.
+"""The Global-MMLU family (Singh et al. 2024, ``CohereForAI/Global-MMLU``): 42 languages,
+CS/CA labels; its declaration and loader. YAMLs: ``task_yamls/global_mmlu/``.
 
 Every language has a ``test`` split (14042 questions) and a ``dev`` split (285, the
 few-shot pool); the metadata key ``global_mmlu_split`` picks the evaluated one (default
@@ -18,18 +19,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import GLOBAL_MMLU
 from xfer_tasks.data import DataFormatError
-from xfer_tasks.data._source import (
-    load_hub_split,
-    local_folder,
-    missing_local_file,
+from xfer_tasks.data._source import missing_local_file
+from xfer_tasks.data.family import EvalFamily
+from xfer_tasks.data.mmlu_common import SUBJECT_SHOTS_KEY, DevSplitLoader, make_record
+
+SPLIT_KEY = "global_mmlu_split"
+FAMILY = EvalFamily(
+    name="xfer_global_mmlu",
+    languages=tuple(
+        """am ar bn cs de el en es fa fil fr ha he hi id ig it ja ko ky lt mg ms ne nl ny pl pt ro ru
+        si sn so sr sv sw te tr uk vi yo zh""".split()
+    ),
+    hub_id="CohereForAI/Global-MMLU",
+    local_subdir="global_mmlu",
+    metrics=("acc", "acc_cs", "acc_ca"),
+    source="Global-MMLU (Singh et al. 2024): accuracy overall, culturally-sensitive (CS) and -agnostic (CA)",
+    metadata_keys=(SPLIT_KEY, SUBJECT_SHOTS_KEY),
+    local_layout="Hub parquet <lang>/{test,dev}-00000-of-00001.parquet",
+    citation="Singh et al. 2024, Global MMLU",
+    yaml_folder="global_mmlu",
 )
-from xfer_tasks.data.mmlu_common import make_record, no_header, task_data_with_dev
-from xfer_tasks.metadata import check_metadata
 
 DATASET = "Global-MMLU"
-SPLIT_KEY = "global_mmlu_split"
 SPLITS = {"test": "test", "dev": "dev"}
 DEFAULT_SPLIT = "test"
 COLUMNS = ("question", "option_a", "option_b", "option_c", "option_d", "answer", "subject")
@@ -70,35 +82,21 @@ def local_files(folder: Path, lang: str, split: str) -> list[Path]:
     return sorted(lang_dir.glob(f"{split}-*.parquet")) or sorted(lang_dir.glob(f"{split}.parquet"))
 
 
-def load_split(
-    lang: str, split: str, metadata: Mapping[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """One split of one language as shared MMLU records with the CS/CA label."""
-    if lang not in GLOBAL_MMLU.languages:
-        raise ValueError(
-            f"{DATASET}: unknown language {lang!r}; expected one of {GLOBAL_MMLU.languages}"
-        )
-    folder, has_local = local_folder(GLOBAL_MMLU.local_subdir, metadata)
-    if has_local:
-        files = local_files(folder, lang, split)
-        if not files:
-            raise missing_local_file(
-                DATASET, GLOBAL_MMLU.hub_id, [folder / lang / f"{split}-*.parquet"]
-            )
-        records = []
-        for path in files:
-            records += read_parquet(path)
-        return records
-    rows = load_hub_split(DATASET, GLOBAL_MMLU.hub_id, lang, split, folder)
-    return [
-        _record(row, f"{GLOBAL_MMLU.hub_id} {lang}/{split} row {i}") for i, row in enumerate(rows)
-    ]
+def _read_local(folder: Path, lang: str, split: str) -> list[dict[str, Any]]:
+    files = local_files(folder, lang, split)
+    if not files:
+        raise missing_local_file(DATASET, FAMILY.hub_id, [folder / lang / f"{split}-*.parquet"])
+    records = []
+    for path in files:
+        records += read_parquet(path)
+    return records
 
 
-def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
-    return task_data_with_dev(
-        lambda split: load_split(lang, split, metadata),
-        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split", no_header,
-    )  # fmt: skip
+_LOADER = DevSplitLoader(
+    FAMILY, DATASET, SPLIT_KEY, SPLITS, DEFAULT_SPLIT,
+    read_local=_read_local, hub_record=_record,
+)  # fmt: skip
+# ``load_split(lang, split, metadata)``: one split of one language as shared MMLU records;
+# ``load_task_data(lang, metadata)``: DatasetDict(eval=<chosen split>, fewshot=<dev>).
+load_split = _LOADER.load_split
+load_task_data = _LOADER.load_task_data

@@ -1,4 +1,5 @@
-"""Okapi m_mmlu (Lai et al. 2023): MMLU MACHINE-TRANSLATED by ChatGPT into 31 languages.
+"""The Okapi m_mmlu family (Lai et al. 2023): MMLU MACHINE-TRANSLATED by ChatGPT into 31
+languages; its declaration and loader. YAMLs: ``task_yamls/m_mmlu/``.
 
 Splits: ``test`` (default; what Okapi reports), ``validation`` (alias ``val``) and
 ``dev`` (the few-shot pool), chosen with the metadata key ``m_mmlu_split``. The Hub
@@ -12,23 +13,34 @@ each a list of ``{"instruction", "option_a".."option_d", "answer": "A"-"D",
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import M_MMLU
 from xfer_tasks.data import DataFormatError
-from xfer_tasks.data._source import (
-    load_hub_split,
-    local_folder,
-    missing_local_file,
-)
-from xfer_tasks.data.mmlu_common import make_record, no_header, task_data_with_dev
+from xfer_tasks.data._source import missing_local_file
+from xfer_tasks.data.family import EvalFamily
+from xfer_tasks.data.mmlu_common import SUBJECT_SHOTS_KEY, DevSplitLoader, make_record
 from xfer_tasks.data.text_files import read_text
-from xfer_tasks.metadata import check_metadata
+
+SPLIT_KEY = "m_mmlu_split"
+FAMILY = EvalFamily(
+    name="xfer_m_mmlu",
+    languages=tuple(
+        """ar bn ca da de es eu fr gu hi hr hu hy id is it kn ml mr nb ne nl pt ro ru sk sr sv ta te
+        uk vi zh""".split()
+    ),
+    hub_id="alexandrainst/m_mmlu",
+    local_subdir="m_mmlu",
+    metrics=("acc",),
+    source="Okapi m_mmlu (Lai et al. 2023): MACHINE-TRANSLATED MMLU, loglikelihood accuracy over A-D",
+    metadata_keys=(SPLIT_KEY, SUBJECT_SHOTS_KEY),
+    local_layout="Okapi <lang>_{dev,val,test}.json",
+    citation="Lai et al. 2023, Okapi",
+    yaml_folder="m_mmlu",
+    machine_translated=True,
+)
 
 DATASET = "m_mmlu (Okapi, machine-translated)"
-SPLIT_KEY = "m_mmlu_split"
 SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
 DEFAULT_SPLIT = "test"
 _FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
@@ -63,34 +75,19 @@ def read_okapi_json(path: Path) -> list[dict[str, Any]]:
     return [_record(item, f"{path} item {i}") for i, item in enumerate(items)]
 
 
-def load_split(
-    lang: str, split: str, metadata: Mapping[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """One split of one language as shared MMLU records."""
-    if lang not in M_MMLU.languages:
-        raise ValueError(
-            f"{DATASET}: unknown language {lang!r}; expected one of {M_MMLU.languages}"
-        )
-    folder, has_local = local_folder(M_MMLU.local_subdir, metadata)
-    if has_local:
-        path = folder / f"{lang}_{_FILE_SPLIT[split]}.json"
-        if not path.is_file():
-            hint = f"Okapi's test files are large; set metadata {SPLIT_KEY}: validation to use <lang>_val.json"
-            raise missing_local_file(
-                DATASET, M_MMLU.hub_id, [path], hint if split == "test" else ""
-            )
-        return read_okapi_json(path)
-    rows = load_hub_split(DATASET, M_MMLU.hub_id, lang, _HUB_SPLIT[split], folder)
-    return [
-        _record(row, f"{M_MMLU.hub_id} {lang}/{_HUB_SPLIT[split]} row {i}")
-        for i, row in enumerate(rows)
-    ]
+def _read_local(folder: Path, lang: str, split: str) -> list[dict[str, Any]]:
+    path = folder / f"{lang}_{_FILE_SPLIT[split]}.json"
+    if not path.is_file():
+        hint = f"Okapi's test files are large; set metadata {SPLIT_KEY}: validation to use <lang>_val.json"
+        raise missing_local_file(DATASET, FAMILY.hub_id, [path], hint if split == "test" else "")
+    return read_okapi_json(path)
 
 
-def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
-    """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
-    return task_data_with_dev(
-        lambda split: load_split(lang, split, metadata),
-        metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET, f"{lang} dev split", no_header,
-    )  # fmt: skip
+_LOADER = DevSplitLoader(
+    FAMILY, DATASET, SPLIT_KEY, SPLITS, DEFAULT_SPLIT,
+    read_local=_read_local, hub_record=_record, hub_splits=_HUB_SPLIT,
+)  # fmt: skip
+# ``load_split(lang, split, metadata)``: one split of one language as shared MMLU records;
+# ``load_task_data(lang, metadata)``: DatasetDict(eval=<chosen split>, fewshot=<dev>).
+load_split = _LOADER.load_split
+load_task_data = _LOADER.load_task_data

@@ -1,4 +1,5 @@
-"""English MMLU (Hendrycks et al. 2021): the hendrycks CSV release or ``cais/mmlu``.
+"""The English MMLU family (Hendrycks et al. 2021): its declaration and loader (the hendrycks
+CSV release or ``cais/mmlu``). YAMLs: ``task_yamls/mmlu/``.
 
 Splits: ``test`` (default, 14042 questions), ``validation`` (alias ``val``, 1531) or
 ``dev`` (285, five per subject: the few-shot pool), chosen with the metadata key
@@ -18,21 +19,38 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import MMLU_EN
-from xfer_tasks.data import DataFormatError, DataMissingError
+from xfer_tasks.data import DataFormatError, DataMissingError, MetadataError
 from xfer_tasks.data._source import (
     load_hub_split,
     local_folder,
     missing_local_file,
 )
-from xfer_tasks.data.mmlu_common import make_record, mmlu_header, task_data_with_dev
+from xfer_tasks.data.family import EvalFamily
+from xfer_tasks.data.mmlu_common import (
+    SUBJECT_SHOTS_KEY,
+    make_record,
+    mmlu_header,
+    task_data_with_dev,
+)
 from xfer_tasks.data.text_files import open_text
-from xfer_tasks.metadata import MetadataError, check_metadata
+
+SPLIT_KEY = "mmlu_split"
+SUBJECTS_KEY = "mmlu_subjects"  # an explicit subset of subjects
+FAMILY = EvalFamily(
+    name="xfer_mmlu",
+    languages=("en",),
+    hub_id="cais/mmlu",
+    local_subdir="mmlu",
+    metrics=("acc",),
+    source="MMLU (Hendrycks et al. 2021) from the hendrycks CSV release or cais/mmlu",
+    metadata_keys=(SPLIT_KEY, SUBJECTS_KEY, SUBJECT_SHOTS_KEY),
+    local_layout="hendrycks {dev,val,test}/<subject>_<split>.csv",
+    citation="Hendrycks et al. 2021, Measuring Massive Multitask Language Understanding",
+    yaml_folder="mmlu",
+)
 
 DATASET = "MMLU"
 HUB_CONFIG = "all"
-SPLIT_KEY = "mmlu_split"
-SUBJECTS_KEY = "mmlu_subjects"
 SPLITS = {"test": "test", "validation": "validation", "val": "validation", "dev": "dev"}
 DEFAULT_SPLIT = "test"
 _FILE_SPLIT = {"test": "test", "validation": "val", "dev": "dev"}
@@ -98,14 +116,14 @@ def read_local_split(
     suffix = f"_{file_split}.csv"
     files = sorted(split_dir.glob(f"*{suffix}")) if split_dir.is_dir() else []
     if not files:
-        raise missing_local_file(DATASET, MMLU_EN.hub_id, [split_dir / f"<subject>{suffix}"])
+        raise missing_local_file(DATASET, FAMILY.hub_id, [split_dir / f"<subject>{suffix}"])
     present = {path.name[: -len(suffix)] for path in files}
     missing = [subject for subject in subjects if subject not in present]
     if missing:
         shown = ", ".join(str(split_dir / f"{subject}{suffix}") for subject in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise DataMissingError(
-            DATASET, MMLU_EN.hub_id, split_dir,
+            DATASET, FAMILY.hub_id, split_dir,
             f"the local folder is set and takes precedence, but {len(missing)} of the "
             f"{len(subjects)} subject files {'is' if len(missing) == 1 else 'are'} missing: "
             f"{shown}{more}",
@@ -120,17 +138,17 @@ def read_local_split(
 def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """One split, all subjects (or the ``mmlu_subjects`` subset), as shared MMLU records."""
     subjects = chosen_subjects(metadata)
-    folder, has_local = local_folder(MMLU_EN.local_subdir, metadata)
+    folder, has_local = local_folder(FAMILY.local_subdir, metadata)
     if has_local:
         return read_local_split(folder, split, subjects)
-    rows = load_hub_split(DATASET, MMLU_EN.hub_id, HUB_CONFIG, split, folder)
+    rows = load_hub_split(DATASET, FAMILY.hub_id, HUB_CONFIG, split, folder, FAMILY.hub_revision)
     return [
         make_record(
             row["question"],
             row["choices"],
             row["answer"],
             row["subject"],
-            f"{MMLU_EN.hub_id} {split} row {i}",
+            f"{FAMILY.hub_id} {split} row {i}",
         )
         for i, row in enumerate(rows)
         if row["subject"] in subjects
@@ -139,7 +157,6 @@ def load_split(split: str, metadata: Mapping[str, Any] | None = None) -> list[di
 
 def load_task_data(lang: str = "en", metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     if lang != "en":
         raise ValueError(f"{DATASET}: only 'en' (this is English MMLU), got {lang!r}")
     return task_data_with_dev(

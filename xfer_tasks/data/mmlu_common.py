@@ -1,4 +1,7 @@
-"""What every MMLU-family loader shares: one record schema and the MMLU prompt.
+"""What every MMLU-family loader shares: one record schema, the MMLU prompt, and the way a
+split is loaded (:func:`language_split`: language checked, local folder first, else the Hub)
+and turned into lm-eval's ``eval``/``fewshot`` splits (:func:`task_data_with_dev`); a family
+with a dev split declares only what differs (:class:`DevSplitLoader`).
 
 Record: ``{"question": str, "choices": [A, B, C, D], "answer": 0-3, "subject": snake_case
 English subject, "subject_name": subject with spaces, "prompt_prefix": str, "xfer_split":
@@ -25,9 +28,19 @@ lm-eval's ``first_n`` rule; ``mmlu_subject_shots: k`` sets that k as the default
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from xfer_tasks.data import DataFormatError
+from xfer_tasks.data import DataFormatError, MetadataError
+from xfer_tasks.data._source import (
+    choose_option,
+    load_hub_split,
+    local_folder,
+    optional_split,
+    to_dataset_dict,
+)
+from xfer_tasks.data.family import EvalFamily
 
 LETTERS = ("A", "B", "C", "D")
 SUBJECT_SHOTS_KEY = "mmlu_subject_shots"
@@ -82,8 +95,6 @@ def subject_shots(metadata: Mapping[str, Any] | None) -> int:
     except (TypeError, ValueError):
         shots = -1
     if shots < 0:
-        from xfer_tasks.metadata import MetadataError
-
         raise MetadataError(f"metadata {SUBJECT_SHOTS_KEY}={value!r} must be a whole number >= 0")
     return shots
 
@@ -111,8 +122,6 @@ def task_splits(
     """``DatasetDict(eval=..., fewshot=<dev>)``, each record's ``prompt_prefix`` set by
     ``description`` and its ``xfer_split`` to the split it comes from (the task class leaves
     the evaluated question out of its own prompt when both are the same split)."""
-    from xfer_tasks.data._source import to_dataset_dict
-
     shots = subject_shots(metadata)
     if shots and not dev:
         raise ValueError(
@@ -141,8 +150,6 @@ def task_data_with_dev(
     """The evaluated split chosen with ``metadata[split_key]`` plus the dev split as the
     few-shot pool (the evaluated split itself when that is dev; empty when there is none),
     as :func:`task_splits` returns them."""
-    from xfer_tasks.data._source import choose_option, optional_split
-
     split = choose_option(metadata, split_key, splits, default_split, dataset)
     evaluated = load_split(split)
     dev = (
@@ -154,3 +161,72 @@ def task_data_with_dev(
         evaluated, dev, metadata, dataset,
         evaluated_split=split, dev_split="dev", description=description,
     )  # fmt: skip
+
+
+def language_split(
+    family: EvalFamily,
+    dataset: str,
+    lang: str,
+    metadata: Mapping[str, Any] | None,
+    *,
+    read_local: Callable[[Path], list[dict[str, Any]]],
+    hub_config: str | None,
+    hub_split: str,
+    hub_record: Callable[[Mapping[str, Any], str], dict[str, Any]],
+    hub_where: str,
+    language_word: str = "language",
+) -> list[dict[str, Any]]:
+    """One split of one language of a multilingual MMLU family as shared records.
+
+    ``lang`` must be one of ``family.languages``. When a data root holds the family's
+    subfolder, that folder is the only source: ``read_local(folder)``. Otherwise the Hub
+    rows of ``hub_config``/``hub_split`` at the family's pinned revision, each turned into a
+    record by ``hub_record(row, "<hub_where> row <i>")``."""
+    if lang not in family.languages:
+        raise ValueError(
+            f"{dataset}: unknown {language_word} {lang!r}; expected one of {family.languages}"
+        )
+    folder, has_local = local_folder(family.local_subdir, metadata)
+    if has_local:
+        return read_local(folder)
+    rows = load_hub_split(dataset, family.hub_id, hub_config, hub_split, folder, family.hub_revision)
+    return [hub_record(row, f"{hub_where} row {i}") for i, row in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class DevSplitLoader:
+    """The loader of a multilingual MMLU family with a dev split (Global-MMLU, Okapi m_mmlu):
+    what differs between them is declared here, the loading is written once.
+
+    ``read_local(folder, lang, split)`` reads the family's release files; ``hub_record(row,
+    where)`` turns a Hub row into a record; ``hub_splits`` maps a split to the Hub's name for
+    it (default: the same name)."""
+
+    family: EvalFamily
+    dataset: str
+    split_key: str
+    splits: Mapping[str, str]
+    default_split: str
+    read_local: Callable[[Path, str, str], list[dict[str, Any]]]
+    hub_record: Callable[[Mapping[str, Any], str], dict[str, Any]]
+    hub_splits: Mapping[str, str] = field(default_factory=dict)
+
+    def load_split(
+        self, lang: str, split: str, metadata: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """One split of one language as shared MMLU records."""
+        hub_split = self.hub_splits.get(split, split)
+        return language_split(
+            self.family, self.dataset, lang, metadata,
+            read_local=lambda folder: self.read_local(folder, lang, split),
+            hub_config=lang, hub_split=hub_split, hub_record=self.hub_record,
+            hub_where=f"{self.family.hub_id} {lang}/{hub_split}",
+        )  # fmt: skip
+
+    def load_task_data(self, lang: str, metadata: Mapping[str, Any] | None = None):
+        """``DatasetDict(eval=<chosen split>, fewshot=<dev>)`` for the lm-eval task."""
+        return task_data_with_dev(
+            lambda split: self.load_split(lang, split, metadata),
+            metadata, self.split_key, self.splits, self.default_split, self.dataset,
+            f"{lang} dev split", no_header,
+        )  # fmt: skip

@@ -1,4 +1,5 @@
-"""OpenAI MMMLU: MMLU's test set professionally translated into 14 languages (``openai/MMMLU``).
+"""The OpenAI MMMLU family: MMLU's test set professionally translated into 14 languages
+(``openai/MMMLU``); its declaration and loader. YAMLs: ``task_yamls/mmmlu/``.
 
 Languages are locales (``ar_xy``, ``zh_cn``, ...): the Hub config is the upper-case locale
 (``AR_XY``) and the release file is ``test/mmlu_AR-XY.csv``. There is only a ``test``
@@ -23,12 +24,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import MMMLU
 from xfer_tasks.data import DataFormatError
-from xfer_tasks.data._source import first_existing, load_hub_split, local_folder, missing_local_file
-from xfer_tasks.data.mmlu_common import HEADER, make_record, task_splits
+from xfer_tasks.data._source import first_existing, missing_local_file
+from xfer_tasks.data.family import EvalFamily
+from xfer_tasks.data.mmlu_common import (
+    HEADER,
+    SUBJECT_SHOTS_KEY,
+    language_split,
+    make_record,
+    task_splits,
+)
 from xfer_tasks.data.text_files import open_text
-from xfer_tasks.metadata import check_metadata
+
+FAMILY = EvalFamily(
+    name="xfer_mmmlu",
+    languages=tuple(
+        "ar_xy bn_bd de_de es_la fr_fr hi_in id_id it_it ja_jp ko_kr pt_br sw_ke yo_ng zh_cn".split()
+    ),
+    hub_id="openai/MMMLU",
+    local_subdir="mmmlu",
+    metrics=("acc",),
+    source="MMLU (Hendrycks et al. 2021) loglikelihood accuracy over A-D; human-translated test set",
+    metadata_keys=(SUBJECT_SHOTS_KEY,),
+    local_layout="openai test/mmlu_<LL-CC>.csv",
+    citation="OpenAI 2024, MMMLU (openai/MMMLU)",
+    yaml_folder="mmmlu",
+)
 
 DATASET = "MMMLU"
 COLUMNS = ("Question", "A", "B", "C", "D", "Answer", "Subject")
@@ -75,6 +96,17 @@ def local_candidates(folder: Path, locale: str) -> list[Path]:
     ]
 
 
+def _record(row: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A row of the openai CSV (or the Hub config, same columns) as a shared record."""
+    return make_record(
+        row["Question"],
+        [row["A"], row["B"], row["C"], row["D"]],
+        row["Answer"],
+        normalize_subject(row["Subject"]),
+        where,
+    )
+
+
 def read_openai_csv(path: Path) -> list[dict[str, Any]]:
     """One ``mmlu_<LL-CC>.csv`` of the openai release."""
     with open_text(path, newline="") as handle:
@@ -82,47 +114,31 @@ def read_openai_csv(path: Path) -> list[dict[str, Any]]:
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
             raise DataFormatError(f"{path}: header lacks column(s) {', '.join(missing)}")
-        return [
-            make_record(
-                row["Question"],
-                [row["A"], row["B"], row["C"], row["D"]],
-                row["Answer"],
-                normalize_subject(row["Subject"]),
-                f"{path}:{line_no}",
-            )
-            for line_no, row in enumerate(reader, start=2)
-        ]
+        return [_record(row, f"{path}:{line_no}") for line_no, row in enumerate(reader, start=2)]
+
+
+def _read_local(folder: Path, locale: str) -> list[dict[str, Any]]:
+    candidates = local_candidates(folder, locale)
+    path = first_existing(candidates)
+    if path is None:
+        raise missing_local_file(DATASET, FAMILY.hub_id, candidates)
+    return read_openai_csv(path)
 
 
 def load_split(locale: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The test split of one locale as shared MMLU records."""
-    if locale not in MMMLU.languages:
-        raise ValueError(f"{DATASET}: unknown locale {locale!r}; expected one of {MMMLU.languages}")
-    folder, has_local = local_folder(MMMLU.local_subdir, metadata)
-    if has_local:
-        candidates = local_candidates(folder, locale)
-        path = first_existing(candidates)
-        if path is None:
-            raise missing_local_file(DATASET, MMMLU.hub_id, candidates)
-        return read_openai_csv(path)
-    rows = load_hub_split(DATASET, MMMLU.hub_id, hub_config(locale), "test", folder)
-    return [
-        make_record(
-            row["Question"],
-            [row["A"], row["B"], row["C"], row["D"]],
-            row["Answer"],
-            normalize_subject(row["Subject"]),
-            f"{MMMLU.hub_id} {hub_config(locale)} test row {i}",
-        )
-        for i, row in enumerate(rows)
-    ]
+    return language_split(
+        FAMILY, DATASET, locale, metadata,
+        read_local=lambda folder: _read_local(folder, locale),
+        hub_config=hub_config(locale), hub_split="test", hub_record=_record,
+        hub_where=f"{FAMILY.hub_id} {hub_config(locale)} test", language_word="locale",
+    )  # fmt: skip
 
 
 def load_task_data(locale: str, metadata: Mapping[str, Any] | None = None):
     """``DatasetDict(eval=<test>, fewshot=<test>)``: no dev split, so the few-shot pool is the
     test split itself, as in lm-eval's ``openai-mmmlu`` (the task class leaves the evaluated
     question out of its own prompt)."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     rows = load_split(locale, metadata)
     return task_splits(
         rows, rows, metadata, DATASET,

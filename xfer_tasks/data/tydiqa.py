@@ -1,4 +1,5 @@
-"""TyDiQA-GoldP (Clark et al. 2020) for one language: local SQuAD-format JSON or the Hub.
+"""The TyDiQA-GoldP family (Clark et al. 2020): its declaration and loader (local SQuAD-format
+JSON or the Hub). YAMLs: ``task_yamls/tydiqa/``.
 
 Records (the Hub's ``secondary_task`` schema): ``{"id", "title", "context", "question",
 "answers": {"text": [...], "answer_start": [...]}}``; every question has at least one
@@ -23,7 +24,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import TYDIQA
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import (
     choose_option,
@@ -34,9 +34,26 @@ from xfer_tasks.data._source import (
     optional_split,
     to_dataset_dict,
 )
+from xfer_tasks.data.family import EvalFamily
 from xfer_tasks.data.squad_format import iter_squad_questions
 from xfer_tasks.data.text_files import read_text
-from xfer_tasks.metadata import check_metadata
+
+SPLIT_KEY = "tydiqa_split"
+FAMILY = EvalFamily(
+    name="xfer_tydiqa",
+    languages=tuple("ar bn en fi id ko ru sw te".split()),
+    hub_id="google-research-datasets/tydiqa",
+    local_subdir="tydiqa_goldp",
+    metrics=("f1", "exact_match", "f1_mlqa", "exact_match_mlqa"),
+    metadata_keys=(SPLIT_KEY,),
+    local_layout="GoldP SQuAD JSON <language>_tydiqa_dev.json (or XTREME / official files)",
+    citation="Clark et al. 2020, TyDi QA (TACL)",
+    yaml_folder="tydiqa",
+    source=(
+        "official TyDiQA-GoldP / SQuAD v1.1 evaluate script: normalised token F1 and EM, max over "
+        "gold answers (XTREME); *_mlqa: lm-eval tydiqa_goldp MLQA normalisation"
+    ),
+)
 
 DATASET = "TyDiQA-GoldP"
 HUB_CONFIG = "secondary_task"
@@ -44,7 +61,6 @@ LANGUAGE_NAMES = {
     "ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
     "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu",
 }  # fmt: skip
-SPLIT_KEY = "tydiqa_split"
 SPLITS = {"validation": "validation", "dev": "validation", "train": "train"}
 DEFAULT_SPLIT = "validation"
 _FILE_SPLIT = {"validation": "dev", "train": "train"}
@@ -111,29 +127,29 @@ def load_split(
     """One split of one language as a list of records."""
     if lang not in LANGUAGE_NAMES:
         raise ValueError(
-            f"{DATASET}: unknown language {lang!r}; expected one of {TYDIQA.languages}"
+            f"{DATASET}: unknown language {lang!r}; expected one of {FAMILY.languages}"
         )
-    folder, has_local = local_folder(TYDIQA.local_subdir, metadata)
+    folder, has_local = local_folder(FAMILY.local_subdir, metadata)
     if has_local:
         candidates = local_candidates(folder, lang, split)
         path = first_existing([path for path, _ in candidates])
         if path is None:
-            raise missing_local_file(DATASET, TYDIQA.hub_id, [path for path, _ in candidates])
+            raise missing_local_file(DATASET, FAMILY.hub_id, [path for path, _ in candidates])
         prefix = dict(candidates)[path]
         records = read_squad_json(path, prefix)
         if not records:
             raise DataFormatError(f"{path}: no question with id prefix {prefix!r}")
         return records
     prefix = _language_prefix(lang)
-    rows = load_hub_split(DATASET, TYDIQA.hub_id, HUB_CONFIG, split, folder)
+    rows = load_hub_split(DATASET, FAMILY.hub_id, HUB_CONFIG, split, folder, FAMILY.hub_revision)
     records = [row for row in rows if str(row["id"]).startswith(prefix)]
     for row in records:
         if not any(text.strip() for text in row["answers"]["text"]):
             raise DataFormatError(
-                f"{TYDIQA.hub_id} {split}: question {row['id']} has no gold answer text"
+                f"{FAMILY.hub_id} {split}: question {row['id']} has no gold answer text"
             )
     if not records:
-        raise DataFormatError(f"{TYDIQA.hub_id} {split}: no question with id prefix {prefix!r}")
+        raise DataFormatError(f"{FAMILY.hub_id} {split}: no question with id prefix {prefix!r}")
     return [
         {key: row[key] for key in ("id", "title", "context", "question", "answers")}
         for row in records
@@ -145,7 +161,6 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
 
     Every record also carries ``lang`` (the two-letter code), which the MLQA-normalised
     scores need (:func:`xfer_tasks.metrics.mlqa.mlqa_scores`)."""
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
     if split == "train":

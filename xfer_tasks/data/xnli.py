@@ -1,4 +1,5 @@
-"""XNLI (Conneau et al. 2018) for one language: from a local release folder or ``facebook/xnli``.
+"""The XNLI family (Conneau et al. 2018): its declaration, prompt words and loader (a local
+release folder or ``facebook/xnli``). YAMLs: ``task_yamls/xnli/``.
 
 Records: ``{"premise": str, "hypothesis": str, "label": int}`` with the Hub's label order
 0 = entailment, 1 = neutral, 2 = contradiction.
@@ -28,7 +29,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from xfer_tasks.catalog import XNLI
 from xfer_tasks.data import DataFormatError
 from xfer_tasks.data._source import (
     choose_option,
@@ -39,13 +39,56 @@ from xfer_tasks.data._source import (
     optional_split,
     to_dataset_dict,
 )
+from xfer_tasks.data.family import EvalFamily
 from xfer_tasks.data.text_files import open_text
-from xfer_tasks.metadata import check_metadata
+
+SPLIT_KEY = "xnli_split"
+FAMILY = EvalFamily(
+    name="xfer_xnli",
+    languages=tuple("ar bg de el en es fr hi ru sw th tr ur vi zh".split()),
+    hub_id="facebook/xnli",
+    local_subdir="xnli",
+    metrics=("acc",),
+    source="XTREME (Hu et al. 2020): accuracy over the three NLI labels, test split",
+    metadata_keys=(SPLIT_KEY,),
+    local_layout="XTREME dev-<lang>.tsv or XNLI-1.0 xnli.{dev,test}.tsv; XNLI-MT multinli.train.<lang>.tsv",
+    citation="Conneau et al. 2018, XNLI: Evaluating Cross-lingual Sentence Representations",
+    yaml_folder="xnli",
+    language_config=lambda lang: {"doc_to_choice": xnli_doc_to_choice(lang)},
+)
+
+# lm-eval 0.4.13 ``lm_eval/tasks/xnli/utils.py`` (LANGUAGES; XGLM's prompt, Lin et al. 2022):
+# lang -> (question word, entailment, neutral, contradiction label words).
+XNLI_PROMPT_WORDS = {
+    "ar": ("صحيح", "نعم", "لذا", "رقم"),
+    "bg": ("правилно", "да", "така", "не"),
+    "de": ("richtig", "Ja", "Auch", "Nein"),
+    "el": ("σωστός", "Ναί", "Έτσι", "όχι"),
+    "en": ("right", "Yes", "Also", "No"),
+    "es": ("correcto", "Sí", "Asi que", "No"),
+    "fr": ("correct", "Oui", "Aussi", "Non"),
+    "hi": ("सही", "हाँ", "इसलिए", "नहीं"),
+    "ru": ("правильно", "Да", "Так", "Нет"),
+    "sw": ("sahihi", "Ndiyo", "Hivyo", "Hapana"),
+    "th": ("ถูกต้อง", "ใช่", "ดังนั้น", "ไม่"),
+    "tr": ("doğru", "Evet", "Böylece", "Hayır"),
+    "ur": ("صحیح", "جی ہاں", "اس لئے", "نہیں"),
+    "vi": ("đúng", "Vâng", "Vì vậy", "Không"),
+    "zh": ("正确", "是的", "所以", "不是的"),
+}
+
+
+def xnli_doc_to_choice(lang: str) -> str:
+    """lm-eval's ``xnli_<lang>`` ``doc_to_choice``, character for character: the three
+    candidates "<premise>, <question word>? <label word>, <hypothesis>" (empty context)."""
+    question, *labels = XNLI_PROMPT_WORDS[lang]
+    options = ",".join(f'premise+", {question}? {label}, "+hypothesis' for label in labels)
+    return "{{[" + options + "]}}"
+
 
 DATASET = "XNLI"
 LABELS = ("entailment", "neutral", "contradiction")
 _LABEL_IDS = {name: i for i, name in enumerate(LABELS)} | {"contradictory": 2}
-SPLIT_KEY = "xnli_split"
 SPLITS = {"test": "test", "validation": "validation", "dev": "validation", "val": "validation"}
 DEFAULT_SPLIT = "test"
 _RELEASE_NAME = {"validation": "dev", "test": "test"}
@@ -152,9 +195,9 @@ def load_split(
     lang: str, split: str, metadata: Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """One split of one language as a list of records."""
-    if lang not in XNLI.languages:
-        raise ValueError(f"{DATASET}: unknown language {lang!r}; expected one of {XNLI.languages}")
-    folder, has_local = local_folder(XNLI.local_subdir, metadata)
+    if lang not in FAMILY.languages:
+        raise ValueError(f"{DATASET}: unknown language {lang!r}; expected one of {FAMILY.languages}")
+    folder, has_local = local_folder(FAMILY.local_subdir, metadata)
     if has_local:
         candidates = local_candidates(folder, lang, split)
         path = first_existing(candidates)
@@ -162,17 +205,17 @@ def load_split(
             hint = (
                 f"set metadata {SPLIT_KEY}: validation to use dev files" if split == "test" else ""
             )
-            raise missing_local_file(DATASET, XNLI.hub_id, candidates, hint)
+            raise missing_local_file(DATASET, FAMILY.hub_id, candidates, hint)
         if split == "train":
             return read_mt_train_tsv(path)
         return (
             read_release_tsv(path, lang) if path.name.startswith("xnli.") else read_xtreme_tsv(path)
         )
-    rows = load_hub_split(DATASET, XNLI.hub_id, lang, split, folder)
+    rows = load_hub_split(DATASET, FAMILY.hub_id, lang, split, folder, FAMILY.hub_revision)
     for index, row in enumerate(rows):
         if row.get("label") not in (0, 1, 2):
             raise DataFormatError(
-                f"{XNLI.hub_id} {lang}/{split} row {index}: label {row.get('label')!r} not in 0-2"
+                f"{FAMILY.hub_id} {lang}/{split} row {index}: label {row.get('label')!r} not in 0-2"
             )
     return [
         {"premise": r["premise"], "hypothesis": r["hypothesis"], "label": r["label"]} for r in rows
@@ -185,7 +228,6 @@ def load_task_data(lang: str, metadata: Mapping[str, Any] | None = None):
     The few-shot pool is the training split, as in lm-eval's ``xnli_<lang>`` (empty, logged,
     when it is not available: the task is then zero-shot only).
     """
-    check_metadata(metadata)  # a typo in an xfer key is an error, not ignored
     split = choose_option(metadata, SPLIT_KEY, SPLITS, DEFAULT_SPLIT, DATASET)
     evaluated = load_split(lang, split, metadata)
     pool = optional_split(

@@ -9,8 +9,8 @@ already-loaded model, CachingLM caches by model fingerprint, every other backend
 ``task_yamls/tatoeba`` and ``task_yamls/bucc`` import it through their ``utils.py``.
 """
 
+from xfer_tasks.embed_spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.backends import UnsupportedBackendError, install
-from xfer_tasks.harness.spec import EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding
 
 install()

@@ -26,12 +26,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xfer_tasks.catalog import BUCC
-from xfer_tasks.harness.task_base import (
-    EmbeddingRetrievalTask,
-    PoolScores,
-    register_dev_sample,
-)
+from xfer_tasks.data.bucc import FAMILY as BUCC
+from xfer_tasks.data.bucc import load_task_data
+from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
 SIDES = ("src", "trg")
@@ -85,7 +82,7 @@ def _interleave(lists: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any
 
 class BuccTask(EmbeddingRetrievalTask):
     TASK_KIND = "bucc"
-    # metric roles are declared once, in the catalog: the threshold is BUCC's one metric the
+    # metric roles are declared once, in the family's module: the threshold is BUCC's one metric the
     # language group does not average; it is a tuned setting, so it has no direction and no
     # stderr (the bootstrap resamples test-split source sentences with the threshold held fixed)
     METRICS = BUCC.metrics
@@ -121,8 +118,6 @@ class BuccTask(EmbeddingRetrievalTask):
         return code
 
     def load_docs(self) -> list[dict[str, Any]]:
-        from xfer_tasks.data.bucc import load_task_data
-
         lists: list[list[dict[str, Any]]] = []
         for split, (src_ids, src_texts, trg_ids, trg_texts, gold) in load_task_data(
             self.language, self.metadata
@@ -171,8 +166,11 @@ class BuccTask(EmbeddingRetrievalTask):
 
     def on_layered_item(self, item: BuccSentence) -> None:
         """With ``embed_layer`` ``dev``, keep sample-split items for the run's layer choice."""
-        if self.spec.layer == "dev" and item.split == "sample" and item.emb.store is not None:
-            register_dev_sample(item.emb.store.call_id, self, item)
+        store = item.emb.store
+        if self.spec.layer == "dev" and item.split == "sample" and store is not None:
+            if store.dev_choice is None:
+                raise TypeError(f"{self.task_name}: embed_layer 'dev' needs the run's layer choice")
+            store.dev_choice.register(self, item)
 
     def sample_f1_per_layer(self, items: Sequence[BuccSentence]) -> list[float]:
         """F1 on the ``sample`` split for every hidden state: mine it on that layer, tune the

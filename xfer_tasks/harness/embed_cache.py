@@ -46,9 +46,10 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.embed_spec import EmbedSpec, spec_of
+from xfer_tasks.harness.dev_layer import DevLayerChoice
 from xfer_tasks.harness.hf_embed import backbone_of, hflm_xfer_embed, resolve_for, resolve_precision
 from xfer_tasks.harness.layers import Resolved
-from xfer_tasks.harness.spec import EmbedSpec
 from xfer_tasks.harness.vectors import Embedding, LayerStore, stack_layer
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,9 @@ class EmbeddingCache:
         )
         self._db.commit()
 
-    def get_many(self, keys: Sequence[str], call_id: str = "") -> dict[str, Embedding]:
+    def get_many(
+        self, keys: Sequence[str], call_id: str = "", dev_choice: DevLayerChoice | None = None
+    ) -> dict[str, Embedding]:
         """The cached embeddings of ``keys``; all-layer entries go into one new LayerStore."""
         found: dict[str, Embedding] = {}
         stores: dict[tuple[int, int], LayerStore] = {}
@@ -164,7 +167,9 @@ class EmbeddingCache:
                 matrix = values.reshape(n_states, -1)
                 store = stores.get(matrix.shape)
                 if store is None:
-                    store = stores[matrix.shape] = LayerStore(*matrix.shape, call_id=call_id)
+                    store = stores[matrix.shape] = LayerStore(
+                        *matrix.shape, call_id=call_id, dev_choice=dev_choice
+                    )
                 (row,) = store.append([matrix[i : i + 1] for i in range(n_states)])
                 found[key] = Embedding(matrix[headline].copy(), **meta, store=store, row=row)
         for store in stores.values():
@@ -215,12 +220,14 @@ def caching_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
         keys = []
         resolved_of: dict[EmbedSpec, tuple[Resolved, str]] = {}
         for request in requests:
-            text, spec_dict = request.args
-            spec = EmbedSpec.from_dict(spec_dict)
+            text, argument = request.args
+            spec = spec_of(argument)
             if spec not in resolved_of:
                 resolved_of[spec] = (resolve_for(lm, spec), resolve_precision(lm, spec))
             keys.append(request_key(fingerprint, *resolved_of[spec], text))
-        hits = cache.get_many(keys, call_id=call_id)
+        # one embed_layer "dev" choice for the run, cached and fresh embeddings alike
+        dev_choice = DevLayerChoice() if any(s.layer == "dev" for s in resolved_of) else None
+        hits = cache.get_many(keys, call_id=call_id, dev_choice=dev_choice)
         missing = [i for i, key in enumerate(keys) if key not in hits]
         log.info(
             "xfer_embed cache %s (model %s...): %d cached, %d to embed",
@@ -233,7 +240,9 @@ def caching_xfer_embed(self: Any, requests: Sequence[Any]) -> list[Embedding]:
             missing
             and getattr(type(lm).xfer_embed, "__func__", type(lm).xfer_embed) is hflm_xfer_embed
         ):
-            fresh = hflm_xfer_embed(lm, [requests[i] for i in missing], call_id=call_id)
+            fresh = hflm_xfer_embed(
+                lm, [requests[i] for i in missing], call_id=call_id, dev_choice=dev_choice
+            )
         else:
             fresh = lm.xfer_embed([requests[i] for i in missing]) if missing else []
         new_items = {keys[i]: emb for i, emb in zip(missing, fresh, strict=True)}

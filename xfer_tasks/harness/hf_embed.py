@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.embed_spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError, spec_of
+from xfer_tasks.harness.dev_layer import DevLayerChoice
 from xfer_tasks.harness.layers import Resolved, check_layer, is_decoder_only, resolve
-from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
 from xfer_tasks.harness.vectors import Embedding, LayerStore, check_spill_dir
+from xfer_tasks.metadata import check_run
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +370,7 @@ def embed_texts(
     progress: bool = True,
     resolved: Resolved | None = None,
     call_id: str = "",
+    dev_choice: DevLayerChoice | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Embed ``texts`` with HFLM ``lm``'s model: ``(float32 array (n, dim), how-it-was-taken)``.
 
@@ -447,7 +450,7 @@ def embed_texts(
                 if store is None:
                     store = LayerStore(
                         len(per_layer), per_layer[0].shape[1], call_id=call_id,
-                        expected_rows=len(token_ids),
+                        expected_rows=len(token_ids), dev_choice=dev_choice,
                     )  # fmt: skip
                 store_row[rows] = np.asarray(store.append(per_layer))
                 pooled = per_layer[resolved.layer]
@@ -476,22 +479,25 @@ def embed_texts(
 
 
 def hflm_xfer_embed(
-    self: Any, requests: Sequence[Any], call_id: str | None = None
+    self: Any,
+    requests: Sequence[Any],
+    call_id: str | None = None,
+    dev_choice: DevLayerChoice | None = None,
 ) -> list[Embedding]:
-    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, embed_spec_dict)``.
+    """HFLM.xfer_embed: one :class:`Embedding` per request ``(text, spec)`` (the task's
+    :class:`EmbedSpec`, see :func:`~xfer_tasks.embed_spec.spec_of`).
 
     Requests whose specs resolve to the same layer(s), pooling and max length for this model
     are embedded together (each distinct text once)."""
     by_spec: dict[EmbedSpec, list[int]] = defaultdict(list)
     for position, request in enumerate(requests):
-        text, spec_dict = request.args
-        by_spec[EmbedSpec.from_dict(spec_dict)].append(position)
+        by_spec[spec_of(request.args[1])].append(position)
     if any(spec.layer == "dev" for spec in by_spec):
         # before any inference: this call holds every embedding request of the lm-eval run,
         # so its task names are the run's (the check xfer study's preflight runs too)
-        from xfer_tasks.metadata import check_run
-
         check_run(sorted({str(getattr(r, "task_name", "")) for r in requests}), {"embed_layer": "dev"})
+        # the run's layer choice travels with its embeddings (every store of this call)
+        dev_choice = dev_choice or DevLayerChoice()
     groups: dict[tuple[Resolved, str, EmbedSpec], list[int]] = defaultdict(list)
     for spec, positions in by_spec.items():
         # batch size/precision stay per spec; task kind and preset only matter through `resolved`
@@ -502,7 +508,9 @@ def hflm_xfer_embed(
     for (resolved, _precision, key_spec), positions in groups.items():
         texts = [requests[p].args[0] for p in positions]
         unique = list(dict.fromkeys(texts))
-        vectors, info = embed_texts(self, unique, key_spec, resolved=resolved, call_id=call_id)
+        vectors, info = embed_texts(
+            self, unique, key_spec, resolved=resolved, call_id=call_id, dev_choice=dev_choice
+        )
         store, rows = info.pop("store", None), info.pop("rows", None)
         row_of = {text: row for row, text in enumerate(unique)}
         for position, text in zip(positions, texts, strict=True):

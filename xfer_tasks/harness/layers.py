@@ -2,7 +2,7 @@
 
 Layer indexes are indexes into Hugging Face's ``hidden_states`` tuple (0 = the embedding
 output, i = the output of block i, ``n_layers`` = the last, after the final norm where the
-model has one). :func:`resolve` turns an :class:`~xfer_tasks.harness.spec.EmbedSpec` into a
+model has one). :func:`resolve` turns an :class:`~xfer_tasks.embed_spec.EmbedSpec` into a
 :class:`Resolved` choice for one model.
 
 XTREME's retrieval scripts (google-research/xtreme at 838c13b)
@@ -63,7 +63,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xfer_tasks.harness.spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
+from xfer_tasks.embed_spec import DEFAULT_MAX_LENGTH_CAP, EmbedSpec, EmbedSpecError
 
 # mBERT's vocabulary sizes (bert-base-multilingual-cased / -uncased); a fine-tuned mBERT keeps them.
 MBERT_VOCAB_SIZES = (119547, 105879)

@@ -2,8 +2,9 @@
 
 A retrieval score is a property of the whole candidate pool, not a mean over documents, so:
 
-- ``construct_requests`` emits ``xfer_embed`` Instances (``(text, EmbedSpec dict)``), one per
-  sentence of the document; lm-eval hands them to ``lm.xfer_embed`` (see ``backends``);
+- ``construct_requests`` emits ``xfer_embed`` Instances (``(text, spec)``, the task's
+  :class:`~xfer_tasks.embed_spec.EmbedSpec` as a :class:`~xfer_tasks.embed_spec.SpecArgument`),
+  one per sentence of the document; lm-eval hands them to ``lm.xfer_embed`` (see ``backends``);
 - ``process_results`` returns, for every metric, the SAME per-document item (ids, side and the
   :class:`~xfer_tasks.harness.vectors.Embedding` objects); lm-eval gathers these lists on rank
   0 in data-parallel runs (``gather_object``), then calls each metric's aggregation once;
@@ -21,8 +22,8 @@ state (a :class:`~xfer_tasks.harness.vectors.LayerStore`), ``process_results`` a
 ``<metric>_L<i>`` for every hidden_states index i (0 = the embedding output), aggregated by
 scoring the pool again on layer i's vectors (read from disk one layer at a time); these have
 no stderr (``N/A``). The headline metrics use the resolved layer (``auto``/preset), or with
-``dev`` the layer with the best mean F1 on the BUCC ``sample`` splits of the same run
-(:func:`dev_layer`). ``dump_config`` records the layer used and why.
+``dev`` the layer with the best mean F1 on the BUCC ``sample`` splits of the same run (the
+run's :class:`~xfer_tasks.harness.dev_layer.DevLayerChoice`, which comes with the embeddings). ``dump_config`` records the layer used and why.
 
 The class is an ``lm_eval.api.task.Task`` (not ``ConfigurableTask``, whose constructor only
 accepts lm-eval's four output types); YAMLs reach it with ``class: !function utils.<Class>``.
@@ -43,62 +44,14 @@ from lm_eval.config.task import TaskConfig
 from lm_eval.filters import build_filter_ensemble
 
 from xfer_tasks.catalog import layer_metric, split_layer_metric
-from xfer_tasks.harness.spec import EmbedSpec
+from xfer_tasks.embed_spec import EmbedSpec
+from xfer_tasks.harness.dev_layer import DevLayerChoice
 from xfer_tasks.harness.vectors import Embedding, stack_layer
-from xfer_tasks.metadata import check_metadata
+from xfer_tasks.metadata import check_retrieval_metadata
 
 log = logging.getLogger(__name__)
 
 REQUEST_TYPE = "xfer_embed"
-
-
-# embed_layer "dev": BUCC sample-split items of each xfer_embed call (one lm-eval run), by
-# call id then task name, registered by the BUCC tasks' process_results, and the layer chosen.
-_DEV_SAMPLES: dict[str, dict[str, tuple[Any, list[Any]]]] = {}
-_DEV_CHOICE: dict[str, tuple[int, list[float], list[str]]] = {}
-
-
-def register_dev_sample(call_id: str, task: Any, item: Any) -> None:
-    """Keep a BUCC ``sample``-split item for the ``dev`` layer choice of run ``call_id``
-    (items of earlier runs are dropped, so their layer stores can be deleted)."""
-    for old in [key for key in _DEV_SAMPLES if key != call_id]:
-        del _DEV_SAMPLES[old]
-        _DEV_CHOICE.pop(old, None)
-    entry = _DEV_SAMPLES.setdefault(call_id, {}).setdefault(task.task_name, (task, []))
-    entry[1].append(item)
-    _DEV_CHOICE.pop(call_id, None)
-
-
-def dev_layer(call_id: str) -> tuple[int, list[float], list[str]]:
-    """``(layer, mean sample F1 per layer, BUCC tasks used)`` for run ``call_id``: the
-    hidden_states index with the best F1 on the BUCC ``sample`` splits (XTREME's dev), the
-    F1 of each language's sample split with its own tuned threshold, averaged over the BUCC
-    languages of the run; ties go to the lowest index. Never uses a test split."""
-    if call_id in _DEV_CHOICE:
-        return _DEV_CHOICE[call_id]
-    try:
-        import torch.distributed as dist
-
-        distributed = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-    except ImportError:  # pragma: no cover - torch is a dependency
-        distributed = False
-    if distributed:
-        raise RuntimeError(
-            "embed_layer 'dev' is not supported in data-parallel runs (each rank sees only its "
-            "share of the BUCC sample split); run on one process or pick the layer with 'all'"
-        )
-    tasks = _DEV_SAMPLES.get(call_id)
-    if not tasks:
-        raise ValueError(
-            "embed_layer 'dev' chooses the layer on BUCC's sample split: add an xfer_bucc_<l> "
-            "task (or the xfer_bucc group) to the same lm-eval run"
-        )
-    per_task = [task.sample_f1_per_layer(items) for task, items in tasks.values()]
-    n_states = min(len(f1s) for f1s in per_task)
-    means = [float(sum(f1s[i] for f1s in per_task) / len(per_task)) for i in range(n_states)]
-    best = max(range(n_states), key=lambda i: (means[i], -i))
-    _DEV_CHOICE[call_id] = (best, means, sorted(tasks))
-    return _DEV_CHOICE[call_id]
 
 
 _TASK_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TaskConfig)}
@@ -137,11 +90,13 @@ class EmbeddingRetrievalTask(Task):
         raw.setdefault("num_fewshot", 0)
         self._config = TaskConfig(**raw)
         self.metadata: dict[str, Any] = dict(self._config.metadata or {})
-        check_metadata(self.metadata, retrieval=True)  # keys and values, as xfer check-data does
+        # keys and values, as xfer check-data checks them; parsed here, once, and passed down:
+        # the EmbedSpec object travels in every request to the model side
+        options = check_retrieval_metadata(self.metadata, task_kind=self.TASK_KIND)
         if "version" in self.metadata:
             self.VERSION = self.metadata["version"]
-        self.spec = EmbedSpec.from_metadata(self.metadata, task_kind=self.TASK_KIND)
-        self.search_options = self._search_options(self.metadata)
+        self.spec: EmbedSpec = options.embed
+        self.search_options: dict[str, Any] = options.search_options
         self._training_docs = None
         self._fewshot_docs = None
         self._instances: list[Instance] | None = None
@@ -152,7 +107,7 @@ class EmbeddingRetrievalTask(Task):
         self._stderrs: dict[int, Mapping[str, float]] = {}  # iters -> stderrs of that pool
         self._embedding_info: dict[str, Any] | None = None
         self._n_states: int | None = None  # hidden states pooled (embed_layer all/dev)
-        self._call_id: str | None = None
+        self._dev_choice: DevLayerChoice | None = None  # the run's (embed_layer dev)
         self._layer_scores: dict[tuple[str, int], Mapping[str, float]] = {}
         self._headline_layer: int | None = None  # the layer the headline metrics used
         # Load (and validate) the data now: a missing dataset fails before any inference.
@@ -196,18 +151,6 @@ class EmbeddingRetrievalTask(Task):
         return stack_layer(embeddings, layer)
 
     # ------------------------------------------------------------------ lm-eval Task API
-    @staticmethod
-    def _search_options(metadata: Mapping[str, Any]) -> dict[str, Any]:
-        from xfer_tasks.retrieval.search import SearchConfig
-
-        options = metadata.get("search_options") or {}
-        if not isinstance(options, Mapping):
-            raise ValueError(
-                f"metadata search_options: expected a mapping of search settings, got {options!r}"
-            )
-        SearchConfig.from_options(dict(options))  # validates now, not after inference
-        return dict(options)
-
     def has_training_docs(self) -> bool:
         return False
 
@@ -246,7 +189,7 @@ class EmbeddingRetrievalTask(Task):
         super().build_all_requests(limit=limit, samples=samples, **kwargs)
 
     def construct_requests(self, doc: Mapping[str, Any], ctx: str, **kwargs: Any) -> list[Instance]:
-        spec = self.spec.to_dict()
+        spec = self.spec.request_argument()  # the parsed object, logged as a plain dict
         metadata = kwargs.get("metadata", (self.task_name, None, 1))
         return [
             Instance(
@@ -273,7 +216,7 @@ class EmbeddingRetrievalTask(Task):
         if n_states is not None:
             self._n_states = n_states
             store = embeddings[0].store
-            self._call_id = store.call_id if store is not None else None
+            self._dev_choice = store.dev_choice if store is not None else None
             self.on_layered_item(item)
             return dict.fromkeys(self.all_metric_names(), item)
         return dict.fromkeys(self.METRICS, item)
@@ -336,13 +279,16 @@ class EmbeddingRetrievalTask(Task):
 
     def headline_layer(self, items: Sequence[Any]) -> int | None:
         """None: the items' own vectors (the resolved layer); with ``embed_layer`` ``dev``
-        the hidden_states index chosen on BUCC's sample split (:func:`dev_layer`)."""
+        the hidden_states index chosen on BUCC's sample split (the run's choice, which the
+        embeddings carry)."""
         if self.spec.layer != "dev":
             return None
         first = self.item_vectors(items[0])[0]
         if first.store is None:
             raise TypeError(f"{self.task_name}: embed_layer 'dev' needs all-layer embeddings")
-        return dev_layer(first.store.call_id)[0]
+        if first.store.dev_choice is None:
+            raise TypeError(f"{self.task_name}: embed_layer 'dev' needs the run's layer choice")
+        return first.store.dev_choice.choose()[0]
 
     def _pool_scores(self, items: Sequence[Any]) -> PoolScores:
         key = self._content_key(items)
@@ -403,8 +349,9 @@ class EmbeddingRetrievalTask(Task):
                 "search_options": self.search_options,
             }
         )
-        if self.spec.layer == "dev" and self._call_id in _DEV_CHOICE:
-            layer, means, tasks = _DEV_CHOICE[self._call_id]
+        chosen = self._dev_choice.chosen if self._dev_choice is not None else None
+        if self.spec.layer == "dev" and chosen is not None:
+            layer, means, tasks = chosen
             config["embed_layer_reason"] = (
                 f"dev: best mean F1 on the BUCC sample split of {', '.join(tasks)}"
             )

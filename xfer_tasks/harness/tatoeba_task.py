@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xfer_tasks.catalog import TATOEBA
+from xfer_tasks.data.tatoeba import FAMILY as TATOEBA
+from xfer_tasks.data.tatoeba import load_task_data
 from xfer_tasks.harness.task_base import EmbeddingRetrievalTask, PoolScores
 from xfer_tasks.harness.vectors import Embedding
 
@@ -47,7 +48,7 @@ class TatoebaPair:
 
 class TatoebaTask(EmbeddingRetrievalTask):
     TASK_KIND = "tatoeba"
-    METRICS = TATOEBA.metrics  # declared once, in the catalog
+    METRICS = TATOEBA.metrics  # declared once, in the family's module
     STDERR_METRICS = METRICS  # bootstrap over aligned pairs (xfer_tasks.retrieval.bootstrap)
 
     @property
@@ -59,8 +60,6 @@ class TatoebaTask(EmbeddingRetrievalTask):
         return code
 
     def load_docs(self) -> list[dict[str, Any]]:
-        from xfer_tasks.data.tatoeba import load_task_data
-
         xx, en = load_task_data(self.language, self.metadata)
         return [
             {"index": i, "lang": self.language, "xx": x, "en": e}

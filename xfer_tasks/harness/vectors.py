@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from xfer_tasks.errors import XferError
+from xfer_tasks.harness.dev_layer import DevLayerChoice
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class LayerStore:
         directory: str | Path | None = None,
         call_id: str = "",
         expected_rows: int | None = None,
+        dev_choice: DevLayerChoice | None = None,
     ) -> None:
         base = check_spill_dir(expected_rows, n_states, dim, directory)
         self._named = _spill_base(directory)[1]
@@ -133,6 +135,8 @@ class LayerStore:
         self._creator_pid = os.getpid()
         self.n_states, self.dim, self.n_rows = int(n_states), int(dim), 0
         self.call_id = call_id  # the xfer_embed call (lm-eval run) that wrote it
+        # the run's embed_layer "dev" choice (None unless a request asked for "dev"); not pickled
+        self.dev_choice = dev_choice
         self._writers: list[Any] | None = []
         self._finalizer = weakref.finalize(self, _remove, self.path, self._writers)
         try:
@@ -269,6 +273,7 @@ class LayerStore:
         self.path = Path(state["path"])
         self.n_states, self.dim, self.n_rows = state["n_states"], state["dim"], state["n_rows"]
         self.call_id = state.get("call_id", "")
+        self.dev_choice = None  # a copy on another rank: "dev" is single-process only
         self._writers = None  # a copy reads only
         self._finalizer = None
         self._creator_pid = state.get("handed_over_by")

@@ -8,9 +8,9 @@ import pytest
 
 from xfer_tasks import cli
 from xfer_tasks.catalog import TATOEBA, TATOEBA_ALL
-from xfer_tasks.data.preflight import language_tasks
+from xfer_tasks.check_data import language_tasks
 
-DEMO_EVAL = Path(__file__).resolve().parents[2] / "xfer_tasks" / "demo_data" / "eval"
+DEMO_EVAL = Path(__file__).resolve().parents[1] / "xfer_tasks" / "demo_data" / "eval"
 
 
 def test_group_names_expand_to_their_languages():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from xfer_tasks.catalog import BUCC, MMMLU, TATOEBA, TYDIQA, XNLI
+from xfer_tasks.check_data import check_task_data, language_tasks
 from xfer_tasks.data import DataMissingError
-from xfer_tasks.data.preflight import check_task_data, language_tasks
 
 
 def test_names_resolve_to_language_tasks():
