@@ -14,7 +14,7 @@ the first problem:
 5. evaluation metadata through :func:`xfer_tasks.metadata.check_metadata` (the code the tasks
    run) and :func:`xfer_tasks.metadata.check_run`, plus integer ``embed_layer`` indices
    against each model's ``num_hidden_layers``;
-6. evaluation data present (:func:`xfer_tasks.data.preflight.check_task_data`, what
+6. evaluation data present (:func:`xfer_tasks.check_data.check_task_data`, what
    ``xfer check-data`` runs);
 7. ``analysis.baseline`` among the sweep's points;
 8. on ``--launcher slurm`` with ``sbatch`` on PATH: each stage's array resources through
@@ -118,7 +118,7 @@ def lm_eval_task_names() -> set[str]:
 
 
 def check_eval_task_names(names: list[str], where: str, key: str, resolve: Callable[[], set[str]] = lm_eval_task_names) -> None:
-    from xfer_tasks.data.preflight import UnknownTaskError, check_task_names, known_task_names
+    from xfer_tasks.check_data import UnknownTaskError, check_task_names, known_task_names
 
     ours = set(known_task_names())
     try:
@@ -157,8 +157,8 @@ def check_layer_indices(layer: Any, n_layers: int | None, where: str, key: str) 
 
 
 def check_evaluation(config: StudyConfig, check_data: bool = True) -> None:
+    from xfer_tasks.check_data import check_task_data, language_tasks
     from xfer_tasks.data import METADATA_KEY, DataFormatError, DataMissingError
-    from xfer_tasks.data.preflight import check_task_data, language_tasks
     from xfer_tasks.metadata import check_run
 
     where = config.source
