@@ -77,7 +77,9 @@ def _write_real_layouts(root, tatoeba=("deu", "fra"), tasks=("anli", "hellaswag"
     (root / "xnli").mkdir()
     (root / "xnli" / "dev-en.tsv").write_text("A man sleeps.\tA man rests.\tentailment\n", encoding="utf-8")
     (root / "tydiqa_goldp").mkdir()
-    (root / "tydiqa_goldp" / "english_tydiqa_dev.json").write_text('{"data": []}', encoding="utf-8")
+    question = {"id": "english-1", "question": "Where is Paris?", "answers": [{"text": "France", "answer_start": 12}]}
+    squad = {"data": [{"title": "Paris", "paragraphs": [{"context": "Paris is in France.", "qas": [question]}]}]}
+    (root / "tydiqa_goldp" / "english_tydiqa_dev.json").write_text(json.dumps(squad), encoding="utf-8")
     if "anli" in tasks:
         (root / "anli").mkdir()
         for r in (1, 2, 3):
@@ -159,6 +161,9 @@ def test_demo_dry_run_on_real_data_plans_the_real_study(tmp_path, monkeypatch, c
     # the encoder half: k = 0 (the untrained base model, once) and k = 1 x 3 seeds
     assert "train: 4 todo" in plan and "evaluate: 4 todo" in plan
     assert not out.exists()  # a dry run writes nothing
+    # with the causal half: its tiny LM does not exist yet; the checks use a throwaway copy
+    assert cli.main(["demo", "--data-dir", str(root), "--causal", "--output-dir", str(out), "--dry-run"]) == 0
+    assert "train: 8 todo" in capsys.readouterr().out and not out.exists()
 
 
 def test_demo_refuses_a_data_folder_it_cannot_use(tmp_path, monkeypatch, capsys):

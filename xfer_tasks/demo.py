@@ -30,6 +30,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,18 +364,26 @@ def _run(args: argparse.Namespace, out: Path) -> int:
             _describe(config, data)
         else:
             _say(f"smoke-scale demo in {out} (resumes if interrupted)")
-        base_lm = out / "base" / "tiny-lm"
-        if any(m.name == "causal-lm" for m in config.models) and not (base_lm / "config.json").is_file():
+    args.output_dir = out
+    base_lm = out / "base" / "tiny-lm"
+    needs_lm = any(m.name == "causal-lm" for m in config.models) and not (base_lm / "config.json").is_file()
+    with tempfile.TemporaryDirectory(prefix="xfer-demo-") as scratch:
+        if needs_lm:
             from xfer_tasks.train.tiny_model import build_tiny_causal_lm
 
-            _say("building the tiny causal LM")
+            if args.dry_run:  # writes nothing under out: the preflight checks a throwaway copy
+                base_lm = Path(scratch) / "tiny-lm"
+                for spec in config.models:
+                    if spec.name == "causal-lm":
+                        spec.sweep["base"]["model"]["name_or_path"] = str(base_lm)
+            else:
+                _say("building the tiny causal LM")
             build_tiny_causal_lm(base_lm)
-    args.output_dir = out
-    try:
-        code = execute(config, args)
-    except (StudyConfigError, StudyError) as err:
-        print(f"xfer demo: {err}", file=sys.stderr)
-        return 1
+        try:
+            code = execute(config, args)
+        except (StudyConfigError, StudyError) as err:
+            print(f"xfer demo: {err}", file=sys.stderr)
+            return 1
     if code != 0 or args.dry_run or args.no_wait:
         return code
     minutes = (time.monotonic() - started) / 60
