@@ -7,8 +7,10 @@ This folder is the package ``xfer_tasks.train``: ``pyproject.toml`` maps the top
 "Task" here always means a TRAINING (intermediate) task, declared in ``train/tasks/*.yaml``;
 the evaluation tasks are lm-eval's, in ``task_yamls/``.
 
-- commands: ``cli_train.py`` (``xfer train``), ``cli_sweep.py`` (``xfer sweep``);
-- configs: ``config.py`` (a run), ``sweep.py`` (the sweep's points), ``mixture.py``,
+- commands: ``cli_train.py`` (``xfer train``), ``cli_sweep.py`` (``xfer sweep``), thin wrappers
+  that share ``cli_common.py`` and never import each other;
+- configs: ``config.py`` (a run, and the command-line overrides), ``sweep.py`` (the sweep's
+  points and ``run_sweep``, which the study calls), ``mixture.py``,
   ``budget.py``;
 - the runner: ``run.py`` (one checkpoint: phases in order, resumable, published atomically);
 - the recipes, which never import each other: ``sft.py`` (causal LM), ``encoder.py``

@@ -9,11 +9,10 @@ resumes from the last complete Trainer checkpoint.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
+from .cli_common import EXIT_INTERRUPTED, EXIT_USAGE, os_error_line, resume_command
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,48 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def apply_overrides(config, model: str | None, data_dir: str | None, seed: int | None):
-    """Command-line overrides, recorded in the config (so in the manifest and fingerprint)."""
-    if model:
-        config.model["name_or_path"] = model
-        config.raw.setdefault("model", {})["name_or_path"] = model
-    if data_dir:
-        config.data_dir = data_dir
-        config.raw["data_dir"] = data_dir
-    if seed is not None:
-        from .config import ConfigError
-
-        if seed < 0:
-            raise ConfigError(f"--seed: expected an integer >= 0, got {seed}")
-        for phase in config.phases:
-            phase.training["seed"] = seed
-        config.raw.setdefault("training", {})["seed"] = seed
-    config.model["name_or_path"] = _expand(config.model["name_or_path"], "model.name_or_path", config)
-    from .config import check_model_loadable, check_model_source
-
-    key = "model.name_or_path" + (" (--model)" if model else "")
-    check_model_source(config.model["name_or_path"], config.source, key)
-    check_model_loadable(config.model["name_or_path"], config.model.get("revision"), config.source, key)
-    if config.data_dir:
-        config.data_dir = _expand(config.data_dir, "data_dir", config)
-    return config
-
-
-def _expand(value: str, key: str, config) -> str:
-    from .config import ConfigError
-
-    expanded = os.path.expandvars(str(value))
-    if "$" in expanded:
-        raise ConfigError(f"{config.source}: {key}: environment variable in {value!r} is not set")
-    return expanded
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from xfer_tasks.data import DataFormatError, DataMissingError
 
     from .checkpoint_io import OutputExistsError
-    from .config import ConfigError, load_config
+    from .config import ConfigError, apply_overrides, load_config
     from .run import ConfigChangedError, train_checkpoint
     from .task_spec import TaskSpecError
 
@@ -94,21 +57,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     print(path)
     return 0
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for Ctrl-C
-
-
-def os_error_line(err: OSError) -> str:
-    """An OSError (disk full, read-only folder, permission) as one line naming the path."""
-    where = f": {err.filename}" if getattr(err, "filename", None) else ""
-    return f"{err.strerror or err}{where}"
-
-
-def resume_command(prog: str, argv: list[str] | None) -> str:
-    import shlex
-
-    return f"{prog} {shlex.join(list(sys.argv[1:] if argv is None else argv))}".strip()
 
 
 if __name__ == "__main__":

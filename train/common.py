@@ -1,7 +1,7 @@
 """What every training recipe shares, so that no recipe imports another.
 
 The recipes (``sft.py``: causal LM, ``encoder.py``: encoder with task heads), the runner
-(``run.py``) and the sweep (``cli_sweep.py``) all take these from here:
+(``run.py``) and the sweep (``sweep.py``) all take these from here:
 
 - the recipe interface: ``train_phase(job: PhaseJob) -> metrics``, one per recipe; the runner
   builds the :class:`PhaseJob` and picks the recipe by ``model.kind``;

@@ -30,6 +30,7 @@ same plain :class:`RunConfig` as always (the run's fingerprint is unchanged).
 from __future__ import annotations
 
 import copy
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -545,3 +546,34 @@ def read_config_yaml(path: str | Path, what: str = "config") -> Any:
 
 def load_config(path: str | Path) -> RunConfig:
     return parse_config(read_config_yaml(path), str(Path(path)))
+
+
+# ---- command-line overrides (xfer train, xfer sweep) ------------------------------------
+def apply_overrides(config, model: str | None, data_dir: str | None, seed: int | None):
+    """Command-line overrides, recorded in the config (so in the manifest and fingerprint)."""
+    if model:
+        config.model["name_or_path"] = model
+        config.raw.setdefault("model", {})["name_or_path"] = model
+    if data_dir:
+        config.data_dir = data_dir
+        config.raw["data_dir"] = data_dir
+    if seed is not None:
+        if seed < 0:
+            raise ConfigError(f"--seed: expected an integer >= 0, got {seed}")
+        for phase in config.phases:
+            phase.training["seed"] = seed
+        config.raw.setdefault("training", {})["seed"] = seed
+    config.model["name_or_path"] = _expand(config.model["name_or_path"], "model.name_or_path", config)
+    key = "model.name_or_path" + (" (--model)" if model else "")
+    check_model_source(config.model["name_or_path"], config.source, key)
+    check_model_loadable(config.model["name_or_path"], config.model.get("revision"), config.source, key)
+    if config.data_dir:
+        config.data_dir = _expand(config.data_dir, "data_dir", config)
+    return config
+
+
+def _expand(value: str, key: str, config) -> str:
+    expanded = os.path.expandvars(str(value))
+    if "$" in expanded:
+        raise ConfigError(f"{config.source}: {key}: environment variable in {value!r} is not set")
+    return expanded

@@ -23,7 +23,9 @@ rest; ``sweep.json`` lists every point and its task list.
 from __future__ import annotations
 
 import copy
+import json
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -175,3 +177,126 @@ def point_config(cfg: SweepConfig, point: SweepPoint) -> RunConfig:
     data.setdefault("training", {})["seed"] = point.seed
     data.pop("output_dir", None)
     return parse_config(data, f"{cfg.source} point {point.name}")
+
+
+# ---- running a sweep (xfer sweep, a study's training unit) ------------------------------
+def _check_selection(what: str, flag: str, chosen: list[int] | None, available: list[int], source: str) -> None:
+    """Refuse ``--k``/``--seeds`` values that are not points of the sweep (nothing would run)."""
+    from .config import ConfigError
+
+    if chosen is None:
+        return
+    if not chosen:
+        raise ConfigError(f"{flag}: no values given")
+    missing = [v for v in chosen if v not in available]
+    if missing:
+        raise ConfigError(
+            f"{flag} {','.join(map(str, missing))}: not {what} of this sweep "
+            f"({source} has {what} {','.join(map(str, available))})"
+        )
+
+
+def point_state(path: Path, fingerprint: str) -> str:
+    """``complete``, ``partial``, ``todo``, or ``complete-changed`` / ``partial-changed`` when
+    the point on disk was trained from a different config (a run refuses those without
+    ``--overwrite``, exactly as :func:`~xfer_tasks.train.run.train_checkpoint` does)."""
+    from .checkpoint_io import RUN_FILE, has_progress, is_complete, work_dir
+    from .manifest import MANIFEST_FILE
+
+    if is_complete(path):
+        try:
+            old = json.loads((path / MANIFEST_FILE).read_text()).get("sweep") or {}
+        except (OSError, json.JSONDecodeError):
+            old = {}
+        changed = old.get("config_fingerprint") not in (None, fingerprint)
+        return "complete-changed" if changed else "complete"
+    work = work_dir(path)
+    if not work.exists():
+        return "todo"
+    try:
+        previous = json.loads((work / RUN_FILE).read_text()).get("config_fingerprint")
+    except (OSError, json.JSONDecodeError):
+        previous = None
+    changed = previous not in (None, fingerprint) and has_progress(work)
+    return "partial-changed" if changed else "partial"
+
+
+def run_sweep(
+    cfg: Any,
+    out: Path,
+    *,
+    k: list[int] | None = None,
+    seeds: list[int] | None = None,
+    overwrite: bool = False,
+    model: str | None = None,
+    data_dir: str | None = None,
+    dry_run: bool = False,
+    config_file: str | None = None,
+) -> tuple[int, int]:
+    """Train the points of the typed sweep config ``cfg`` (restricted to ``k`` / ``seeds``)
+    into ``out``; returns (trained, already complete). What `xfer sweep` runs and what a
+    study's training unit calls; errors are raised (ConfigError, ConfigChangedError, data
+    errors), not printed."""
+    from .checkpoint_io import write_json_durable
+    from .common import is_main_process
+    from .config import apply_overrides
+    from .run import ConfigChangedError, config_fingerprint, train_checkpoint
+
+    out = Path(out).resolve()
+    source = config_file or cfg.source
+    _check_selection("k values", "--k", k, cfg.k_values, source)
+    _check_selection("seeds", "--seeds", seeds, cfg.seeds, source)
+    points = [
+        p
+        for p in sweep_points(cfg)
+        if (k is None or p.k in k) and (seeds is None or p.seed in seeds)
+    ]
+    plan = []
+    for point in points:
+        config = apply_overrides(point_config(cfg, point), model, data_dir, None)
+        fingerprint = config_fingerprint(config)
+        path = out / point.name
+        plan.append((point, config, path, fingerprint, point_state(path, fingerprint)))
+    changed = [path for _, _, path, _, state in plan if state.endswith("-changed")]
+    if dry_run:
+        for point, _, _, _, state in plan:
+            shown = state if not (overwrite and state != "todo") else f"{state} (--overwrite: retrain)"
+            tasks = ",".join(str(t if isinstance(t, str) else t["name"]) for t in point.tasks) or "-"
+            print(f"{point.name}\t{shown}\t{tasks}")
+    if changed and not overwrite:
+        raise ConfigChangedError(
+            f"{len(changed)} point(s) on disk were trained from a different config "
+            f"({', '.join(p.name for p in changed)} in {out}); pass --overwrite to retrain them"
+        )
+    if dry_run:
+        return 0, 0
+    if is_main_process():
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_durable(
+            out / "sweep.json",
+            {
+                "config_file": source,
+                "points": [
+                    {"name": p.name, "k": p.k, "seed": p.seed, "tasks": p.order[: p.k], "order": p.order}
+                    for p, *_ in plan
+                ],
+            },
+        )
+    done = skipped = 0
+    for point, config, path, fingerprint, state in plan:
+        if state == "complete" and not overwrite:
+            print(f"[xfer sweep] {point.name}: complete, skipped", file=sys.stderr)
+            skipped += 1
+            continue
+        print(f"[xfer sweep] {point.name}: training on {point.order[: point.k] or 'no tasks'}", file=sys.stderr)
+        sweep_info = {
+            "k": point.k,
+            "seed": point.seed,
+            "order": point.order,
+            "point": point.name,
+            "config_fingerprint": fingerprint,
+            "sweep_config": source,
+        }
+        train_checkpoint(config, path, overwrite=overwrite, sweep=sweep_info)
+        done += 1
+    return done, skipped

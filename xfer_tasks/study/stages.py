@@ -370,9 +370,9 @@ def train_point(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None =
     if gpus <= 1:  # in this process, through `xfer sweep`'s function: no second interpreter
         from xfer_tasks.data import DataFormatError, DataMissingError
         from xfer_tasks.train.checkpoint_io import OutputExistsError
-        from xfer_tasks.train.cli_sweep import run_sweep
         from xfer_tasks.train.config import ConfigError
         from xfer_tasks.train.run import ConfigChangedError
+        from xfer_tasks.train.sweep import run_sweep
         from xfer_tasks.train.task_spec import TaskSpecError
 
         try:
@@ -532,15 +532,17 @@ def run_analysis(study: Study) -> list[Path]:
     """`xfer compare`'s analysis per model over all its results, called as library functions
     (its terminal table is not printed: the study prints each model's answer once, at the end);
     an index page; returns the report folders."""
-    from xfer_tasks.compare import cli_compare
     from xfer_tasks.compare.comparison import compare_runs
     from xfer_tasks.compare.report import write_report
     from xfer_tasks.compare.results import ResultsError, assign_labels, load_runs
     from xfer_tasks.compare.scaling import analyze, has_trend
 
-    defaults = cli_compare.build_parser().parse_args(["results"])  # compare's own defaults
-    options = {key: getattr(defaults, key) for key in ("bootstrap_iters", "alpha", "seed")}
-    options.update({k: v for k, v in study.config.analysis.items() if k in options and v is not None})
+    # the study's choices; compare_runs's own defaults (those of `xfer compare`) for the rest
+    options = {
+        key: value
+        for key, value in study.config.analysis.items()
+        if key in ("bootstrap_iters", "alpha", "seed") and value is not None
+    }
     reports = []
     for spec in study.config.models:
         results = [str(study.results(spec.name, u.point)) for u in study.units("evaluate") if u.model == spec.name]
