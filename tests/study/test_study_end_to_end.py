@@ -183,18 +183,26 @@ def test_a_running_evaluation_keeps_the_lock_after_its_driver_dies(tmp_path):
     while either process lives (here the child ignores the death signal, as a child on a
     system without PR_SET_PDEATHSIG would), and learns the child's pid."""
     lock = tmp_path / "evaluate-m-k00-seed0.lock"
+    ready = tmp_path / "child-ignores-sigterm"  # the child is past its SIG_IGN: killing the driver is safe
+    child_code = (
+        "import pathlib, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"
+    )
     script = (
         "import sys, signal\n"
         "from pathlib import Path\n"
         "from xfer_tasks.study.stages import run_owned, unit_lock\n"
         f"with unit_lock(Path({str(lock)!r})) as handle:\n"
-        "    run_owned([sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'], {}, handle)\n"
+        f"    run_owned([sys.executable, '-c', {child_code!r}], {{}}, handle)\n"
     )
     driver = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env(), start_new_session=True)
     try:
+        # wait until the child has installed SIG_IGN: killed earlier, the driver's death signal
+        # would end the child before it ignores it (seen on a loaded CI machine)
         deadline = time.monotonic() + 60
-        while "lm_eval pid" not in (lock.read_text() if lock.is_file() else "") and time.monotonic() < deadline:
+        while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert ready.exists(), "the child never started"
         child = int(lock.read_text().split("lm_eval pid")[1].strip(" )\n"))
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait()
