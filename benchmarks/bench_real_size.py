@@ -75,10 +75,10 @@ def _corpus() -> list[str]:
 def build(out: Path, vocab: int) -> dict:
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
-    from xfer_tasks.train.tiny_model import _train_tokenizer
+    from xfer_tasks.train.tiny_model import train_tokenizer
 
     corpus = _corpus()
-    tokenizer = _train_tokenizer(corpus, vocab)
+    tokenizer = train_tokenizer(corpus, vocab)
     tokenizer.model_max_length = 32768
     config = Qwen2Config(
         **QWEN2_05B, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
@@ -119,6 +119,7 @@ def _install_step_timer(log: Path) -> None:
 
 def train(base: Path, out: Path, mode: str, steps: int, seq_len: int, batch: int) -> dict:
     from xfer_tasks.train.config import parse_config
+    from xfer_tasks.train.manifest import MANIFEST_FILE
     from xfer_tasks.train.run import train_checkpoint
 
     from xfer_tasks.demo import DEMO_DATA
@@ -141,7 +142,7 @@ def train(base: Path, out: Path, mode: str, steps: int, seq_len: int, batch: int
         f"bench_real_size {mode}",
     )  # fmt: skip
     train_checkpoint(config, out)
-    manifest = json.loads((out / "xfer_manifest.json").read_text())
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
     return {"manifest_metrics": manifest["phases"][0]["metrics"]}
 
 

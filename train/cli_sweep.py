@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import EXIT_INTERRUPTED, EXIT_USAGE, os_error_line, resume_command
+from .cli_common import EXIT_USAGE, report_errors
 from .sweep import run_sweep
 
 
@@ -40,15 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
 
-    from xfer_tasks.data import DataFormatError, DataMissingError
+    def work() -> int:
+        from .sweep import load_sweep_config
 
-    from .checkpoint_io import OutputExistsError
-    from .config import ConfigError
-    from .run import ConfigChangedError
-    from .sweep import load_sweep_config
-    from .task_spec import TaskSpecError
-
-    try:
         cfg = load_sweep_config(args.config)
         out = args.output_dir or (Path(cfg.output_dir) if cfg.output_dir else None)
         if out is None:
@@ -60,21 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         if args.dry_run:
             return 0
-        out = out.resolve()
-    except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
-        print(f"xfer sweep: {err}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(err, (ConfigError, TaskSpecError)) else 1
-    except OSError as err:  # a read-only or full output folder
-        print(f"xfer sweep: {os_error_line(err)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"xfer sweep: interrupted; run `{resume_command('xfer sweep', argv)}` again: complete points "
-              "are kept, the interrupted one resumes from its last Trainer checkpoint", file=sys.stderr)  # fmt: skip
-        return EXIT_INTERRUPTED
-    print(f"[xfer sweep] {done} trained, {skipped} already complete: {out}", file=sys.stderr)
-    print(out)
-    return 0
+        print(f"[xfer sweep] {done} trained, {skipped} already complete: {out.resolve()}", file=sys.stderr)
+        print(out.resolve())
+        return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return report_errors(
+        "xfer sweep", argv, work,
+        "complete points are kept, the interrupted one resumes from its last Trainer checkpoint",
+    )  # fmt: skip

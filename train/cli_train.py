@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import EXIT_INTERRUPTED, EXIT_USAGE, os_error_line, resume_command
+from .cli_common import EXIT_USAGE, report_errors
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,33 +31,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from xfer_tasks.data import DataFormatError, DataMissingError
 
-    from .checkpoint_io import OutputExistsError
-    from .config import ConfigError, apply_overrides, load_config
-    from .run import ConfigChangedError, train_checkpoint
-    from .task_spec import TaskSpecError
+    def work() -> int:
+        from .config import apply_overrides, load_config
+        from .run import train_checkpoint
 
-    try:
         config = apply_overrides(load_config(args.config), args.model, args.data_dir, args.seed)
         out = args.output_dir or (Path(config.output_dir) if config.output_dir else None)
         if out is None:
             print("xfer train: no output folder: pass --output-dir or set output_dir in the config", file=sys.stderr)
             return EXIT_USAGE
-        path = train_checkpoint(config, out, overwrite=args.overwrite)
-    except (ConfigError, TaskSpecError, OutputExistsError, ConfigChangedError, DataMissingError, DataFormatError) as err:
-        print(f"xfer train: {err}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(err, (ConfigError, TaskSpecError, OutputExistsError)) else 1
-    except OSError as err:  # a read-only or full output folder, a file that vanished
-        print(f"xfer train: {os_error_line(err)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"xfer train: interrupted; run `{resume_command('xfer train', argv)}` again to resume "
-              "from the last Trainer checkpoint", file=sys.stderr)  # fmt: skip
-        return EXIT_INTERRUPTED
-    print(path)
-    return 0
+        print(train_checkpoint(config, out, overwrite=args.overwrite))
+        return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return report_errors("xfer train", argv, work, "from the last Trainer checkpoint")

@@ -62,7 +62,7 @@ SPECIAL_TOKENS = {
 }
 
 
-def _train_tokenizer(corpus: Iterable[str], vocab_size: int):
+def train_tokenizer(corpus: Iterable[str], vocab_size: int):
     """A byte-level BPE ``PreTrainedTokenizerFast`` trained on ``corpus`` (deterministic)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -111,7 +111,7 @@ def build_tiny_causal_lm(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    tokenizer = _train_tokenizer(BUILTIN_CORPUS if corpus is None else corpus, vocab_size)
+    tokenizer = train_tokenizer(BUILTIN_CORPUS if corpus is None else corpus, vocab_size)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,

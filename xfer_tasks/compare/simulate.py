@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from xfer_tasks.train.manifest import MANIFEST_FILE
+
 
 @dataclass(frozen=True)
 class BenchmarkTruth:
@@ -178,7 +180,7 @@ def write_lmeval_study(
                 {"name": "intermediate", "tasks": run.tasks}
                 | ({"skipped": "no tasks (k = 0)"} if run.untrained else {})
             ]
-        (checkpoint / "xfer_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (checkpoint / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
         results: dict[str, Any] = {}
         counts: dict[str, Any] = {}
         for (benchmark, language), hits in run.items.items():

@@ -240,11 +240,12 @@ class Study:
 
     # ---- consistency: a point made from another config is never silently reused ---------
     def check_trained_from_current_config(self, unit: Unit) -> None:
+        from xfer_tasks.train.manifest import MANIFEST_FILE
         from xfer_tasks.train.run import config_fingerprint
         from xfer_tasks.train.sweep import point_config
 
         final = self.checkpoint(unit.model, unit.point)
-        manifest = json.loads((final / "xfer_manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((final / MANIFEST_FILE).read_text(encoding="utf-8"))
         old = (manifest.get("sweep") or {}).get("config_fingerprint")
         cfg = self.sweep_config(unit.model)
         point = next(p for p in self.points(unit.model) if p.name == unit.point)
