@@ -197,8 +197,8 @@ class Study:
         if is_complete(final):
             self.check_trained_from_current_config(unit)
             return "done", str(final)
-        if lock_holder(self.lock_file(unit)) is not None:
-            return "running", f"locked by {lock_holder(self.lock_file(unit))}"
+        if (holder := lock_holder(self.lock_file(unit))) is not None:
+            return "running", f"locked by {holder}"
         work = self.train_work(unit.model, unit.point)
         if work.exists():
             runs = sorted(work.glob(f"{unit.point}.work/phase-*"))
@@ -215,8 +215,8 @@ class Study:
         if has_results(final):
             self.check_evaluated_with_current_spec(unit)
             return "done", str(final)
-        if lock_holder(self.lock_file(unit)) is not None:
-            return "running", f"locked by {lock_holder(self.lock_file(unit))}"
+        if (holder := lock_holder(self.lock_file(unit))) is not None:
+            return "running", f"locked by {holder}"
         if final.with_name(final.name + ".partial").exists():
             return "partial", "interrupted lm_eval: starts again"
         from xfer_tasks.train.checkpoint_io import is_complete
