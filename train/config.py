@@ -30,8 +30,10 @@ same plain :class:`RunConfig` as always (the run's fingerprint is unchanged).
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -381,34 +383,86 @@ XFER_TRAINER_ARGS = {
 }
 
 
-def _trainer_arg_names() -> set[str] | None:
+def _trainer_arg_types() -> dict[str, Any] | None:
+    """Each ``TrainingArguments`` option's type annotation (None without transformers)."""
     try:
         import dataclasses
+        import typing
 
         from transformers import TrainingArguments
     except Exception:  # noqa: BLE001 - without transformers the Trainer checks it later
         return None
-    return {f.name for f in dataclasses.fields(TrainingArguments) if f.init}
+    hints = typing.get_type_hints(TrainingArguments)
+    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(TrainingArguments) if f.init}
 
 
-def check_trainer_args(args: dict[str, Any], where: str, key: str) -> None:
-    """Refuse trainer_args keys xfer controls, and keys that are no TrainingArguments option
-    (transformers is imported only when there are any: a config error stays fast)."""
+def _enum_values(annotation: Any) -> list[str]:
+    """The values of the string enums in ``annotation`` (``IntervalStrategy | str``: the
+    Trainer turns the string into the enum, so only its values run)."""
+    import enum
+    import typing
+
+    members = typing.get_args(annotation) or (annotation,)
+    return [
+        str(m.value) for t in members if isinstance(t, type) and issubclass(t, enum.Enum) for m in t
+    ]  # fmt: skip
+
+
+def _described(annotation: Any) -> str:
+    """A TrainingArguments annotation in words: ``int | None`` -> ``an integer or null``."""
+    import typing
+
+    words = {float: "a number", int: "an integer", bool: "true or false", str: "a string", dict: "a mapping",
+             list: "a list", type(None): "null"}  # fmt: skip
+    members = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+    said = [words.get(typing.get_origin(m) or m, getattr(m, "__name__", str(m))) for m in members]
+    return " or ".join(dict.fromkeys(said))
+
+
+def _checked_value(name: str, value: Any, annotation: Any, where: str, key: str) -> Any:
+    """``value`` checked against the option's type. A string YAML read where a number or a
+    bool is meant (``adam_epsilon: 1e-8``, ``bf16: "no"``) is given as that number or bool:
+    passed on as a string, the optimizer would fail on it (or ``"no"`` would read as true)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        checked = TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        raise _err(where, f"{key}.{name}", f"expected {_described(annotation)}, got {value!r}") from None
+    except Exception:  # noqa: BLE001 - an annotation pydantic cannot build: the Trainer checks it
+        return value
+    choices = _enum_values(annotation)
+    if choices and isinstance(value, str) and value not in choices:
+        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listing = ", ".join(choices) if len(choices) <= 8 else ", ".join(choices[:6]) + f", ... ({len(choices)} in all)"
+        raise _err(where, f"{key}.{name}", f"expected one of {listing}, got {value!r}{hint}")
+    if isinstance(value, str) and isinstance(checked, (bool, int, float)):
+        return checked
+    return value
+
+
+def check_trainer_args(args: dict[str, Any], where: str, key: str) -> dict[str, Any]:
+    """Refuse trainer_args keys xfer controls, keys that are no TrainingArguments option, and
+    values of the wrong type or outside an option's choices; returns the options with numeric
+    and boolean strings as numbers and bools (transformers is imported only when there are
+    any options: a config error stays fast)."""
     for name in args:
         if name in XFER_TRAINER_ARGS:
             raise _err(where, f"{key}.{name}", f"not allowed under trainer_args: {XFER_TRAINER_ARGS[name]}")
         if name in TRAINING_DEFAULTS:
             raise _err(where, f"{key}.{name}", f"set it as training.{name}, not under trainer_args")
-    fields = _trainer_arg_names() if args else None
-    if fields is None:
-        return
-    for name in args:
-        if name not in fields:
-            import difflib
-
-            close = difflib.get_close_matches(str(name), sorted(fields), n=1, cutoff=0.7)
+    option_types = _trainer_arg_types() if args else None
+    if option_types is None:
+        return dict(args)
+    checked = {}
+    for name, value in args.items():
+        if name not in option_types:
+            close = difflib.get_close_matches(str(name), sorted(option_types), n=1, cutoff=0.7)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise _err(where, f"{key}.{name}", f"not a transformers TrainingArguments option{hint}")
+        checked[name] = _checked_value(name, value, option_types[name], where, key)
+    return checked
 
 
 def _scheduler_names() -> tuple[str, ...] | None:
@@ -429,7 +483,7 @@ def _training(merged: dict[str, Any], where: str, key: str) -> dict[str, Any]:
         schedulers = _scheduler_names()
         if schedulers and scheduler not in schedulers:
             raise _err(where, f"{key}.lr_scheduler_type", f"expected one of {', '.join(schedulers)}, got {scheduler!r}")
-    check_trainer_args(t["trainer_args"], where, f"{key}.trainer_args")
+    t["trainer_args"] = check_trainer_args(t["trainer_args"], where, f"{key}.trainer_args")
     return t
 
 

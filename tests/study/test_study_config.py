@@ -61,6 +61,8 @@ def test_tiny_study_parses_and_paths_are_absolute(tmp_path, tiny_lm):
         (lambda d: d["launcher"].update(slurm={"max_num_timeout": -1}), "launcher.slurm.max_num_timeout: expected an integer >= 0"),
         (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"output_dir": "/tmp/x"}), "trainer_args.output_dir: not allowed under trainer_args"),
         (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"warmup_ratioo": 0.1}), "trainer_args.warmup_ratioo: not a transformers TrainingArguments option"),
+        (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"optim": "adamw_torh"}), "trainer_args.optim: expected one of adamw_torch"),
+        (lambda d: d["models"]["tiny"]["base"]["training"].update(trainer_args={"adam_epsilon": "small"}), "trainer_args.adam_epsilon: expected a number, got 'small'"),
         (lambda d: d["models"]["tiny"]["base"]["training"].update(seed=-1), "training.seed: expected an integer >= 0"),
     ],
 )

@@ -152,6 +152,35 @@ def test_a_real_trainer_args_option_passes(tiny_lm):
     parse_config(tiny_config(tiny_lm, ["mnli"], trainer_args={"adam_beta2": 0.98}), "cfg.yaml")
 
 
+@pytest.mark.parametrize(
+    ("trainer_args", "expected"),
+    [
+        ({"adam_epsilon": "tiny"}, "training.trainer_args.adam_epsilon: expected a number, got 'tiny'"),
+        ({"dataloader_num_workers": 2.5}, "training.trainer_args.dataloader_num_workers: expected an integer, got 2.5"),
+        ({"eval_strategy": "stepz"}, "expected one of no, steps, epoch, got 'stepz' (did you mean 'steps'?)"),
+        ({"optim": "adamw_torh"}, "training.trainer_args.optim: expected one of adamw_torch, "),
+        ({"gradient_checkpointing_kwargs": [1]}, "gradient_checkpointing_kwargs: expected a mapping or a string or null, got [1]"),
+    ],
+)
+def test_trainer_args_values_are_checked_before_training(tmp_path, tiny_lm, capsys, trainer_args, expected):
+    """A wrong value under trainer_args is refused at load, not when the Trainer starts (hours
+    into a study whose first point waits in a queue)."""
+    config = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"], trainer_args=trainer_args))
+    out = tmp_path / "ck"
+    assert train_main(["--config", str(config), "--output-dir", str(out)]) == 2
+    assert expected in _one_line(capsys) and not out.exists()
+
+
+def test_trainer_args_numbers_and_bools_written_as_strings_are_given_as_such(tiny_lm):
+    """YAML 1.1 reads ``1e-8`` as a string: passed on, the optimizer fails on it; ``"false"``
+    passed on would read as true. Both reach the Trainer as what they say."""
+    args = {"adam_epsilon": "1e-8", "dataloader_drop_last": "false", "optim": "adamw_torch", "report_to": "none"}
+    config = parse_config(tiny_config(tiny_lm, ["mnli"], trainer_args=args), "cfg.yaml")
+    given = config.phases[0].training["trainer_args"]
+    assert given == {"adam_epsilon": 1e-8, "dataloader_drop_last": False, "optim": "adamw_torch", "report_to": "none"}
+    assert isinstance(given["adam_epsilon"], float) and given["dataloader_drop_last"] is False
+
+
 def test_duplicate_key_and_unknown_key_did_you_mean(tmp_path, tiny_lm, capsys):
     text = write_config(tmp_path / "cfg.yaml", tiny_config(tiny_lm, ["mnli"])).read_text()
     dup = tmp_path / "dup.yaml"
