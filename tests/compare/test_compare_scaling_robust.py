@@ -358,3 +358,22 @@ def test_a_design_whose_permutation_test_cannot_reach_5_percent_says_so():
     text = "\n".join(scaling.summary_lines(analysis))
     assert "cannot detect an effect of any size" in text and "smallest possible p is 0.25" in text
     assert "80% of the time" not in text
+
+
+def test_runs_that_tie_are_answered_without_an_interval():
+    """Every k = 3 seed scores the same in every language (discrete scores that tie): the
+    answer gives the slope with no interval and says why, and no language is counted as having
+    an interval that excludes 0."""
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=2000),), k_values=(0, 3), seeds=3)
+    runs, table = score_table(simulate_study(design, np.random.default_rng(5)))
+    base = next(r.label for r in runs if r.k == 0)
+    for run in runs:
+        if run.k == 3:
+            table[run.label] = {key: value + 0.002 for key, value in table[base].items()}
+    analysis = scaling.analyze_table(runs, table, permutations=199)
+    headline = analysis.headline()[0]
+    assert headline.slope_per_task == pytest.approx(0.002 / 3) and headline.slope_ci == [None, None]
+    assert all(t.slope_ci == [None, None] for t in analysis.language_trends)
+    text = "\n".join(scaling.summary_lines(analysis))
+    assert "no interval (the runs at each k score exactly the same" in text
+    assert "training variance cannot be estimated from these runs" in text

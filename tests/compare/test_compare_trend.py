@@ -109,3 +109,49 @@ def test_k_means_with_one_run_per_k_uses_the_scatter_around_the_line():
     assert means.sd == pytest.approx(residual_sd)
     # the posterior probability is a probability and favours the better k
     assert 0.5 < means.p_best_beats_k0 <= 1.0
+
+
+# --------------------------------------------------------------------------- runs that tie
+
+
+def test_runs_that_tie_give_no_interval_not_a_zero_width_one():
+    """Three seeds that each retrieve 24 of 1000 pairs, the base model 22: every estimate of the
+    run-to-run spread is 0, and an interval built from it (+0.067 to +0.067) would 'exclude 0'
+    on three tied runs. No interval and no t-based p; the permutation p (no spread needed)
+    stays, and it is the 4-arrangement floor 0.25."""
+    k, y = [0, 3, 3, 3], [22 / 1000, 24 / 1000, 0.024, 12 / 500]
+    fit = trend.ols_slope(k, y, permutations=999)
+    assert fit.slope == pytest.approx(0.002 / 3)
+    assert fit.ci_low is None and fit.ci_high is None and fit.p_value_t is None and fit.stderr is None
+    assert fit.p_value == pytest.approx(0.25, abs=0.05)
+    means = trend.k_means(k, y)
+    assert means.ci_low == [None, None] and means.p_best_beats_k0 is None
+    assert trend.versus_k0([0, 0, 3, 3], [0.022, 0.022, 0.024, 0.024], permutations=99) is None
+    # the same with a real spread keeps its interval
+    spread = trend.ols_slope(k, [0.022, 0.024, 0.025, 0.023], permutations=99)
+    assert spread.ci_low is not None and spread.ci_low < spread.slope < spread.ci_high
+
+
+def test_task_effects_that_fit_the_runs_exactly_are_not_given():
+    sets = [["a"], ["b"], ["a", "b"], [], ["a"], ["b"]]
+    exact = [0.5 + 0.1 * ("a" in s) - 0.05 * ("b" in s) for s in sets]
+    assert trend.tasks_separable(sets)
+    assert trend.task_effects(sets, exact) is None
+    noisy = [v + e for v, e in zip(exact, [0.01, -0.02, 0.0, 0.015, -0.01, 0.02], strict=True)]
+    effects = trend.task_effects(sets, noisy)
+    assert effects is not None and all(e.ci_low < e.effect < e.ci_high for e in effects)
+
+
+def test_discrete_scores_that_often_tie_do_not_make_false_claims():
+    """Calibration where the truth is known: training changes nothing on average (each seed
+    moves the base model's 22 hits by +1 item with probability 0.8, by -4 with 0.2: mean 0),
+    1 base run and 3 seeds at k = 3. Half the studies tie at +1; a zero-width interval claimed
+    an effect in every one of them (51% false claims). At most 5% may claim one."""
+    rng = np.random.default_rng(7)
+    claims = 0
+    studies = 400
+    for _ in range(studies):
+        hits = 22 + rng.choice([1, -4], size=3, p=[0.8, 0.2])
+        fit = trend.ols_slope([0, 3, 3, 3], np.r_[22, hits] / 1000, permutations=0)
+        claims += fit.ci_low is not None and (fit.ci_low > 0 or fit.ci_high < 0)
+    assert claims / studies <= 0.05

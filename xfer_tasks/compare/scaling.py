@@ -535,6 +535,12 @@ def _task_order(
             y = [sum(table[r.label][(benchmark, c, metric)] for c in codes) / len(codes)
                  for r in distinct]  # fmt: skip
         effects = None if y is None else trend_stats.task_effects(sets, y)
+        if effects is None and trend_stats.tasks_separable(sets) and y is not None:
+            analysis.notes.append(
+                f"{benchmark}: the tasks' own contributions fit these runs exactly (no spread "
+                "left to put intervals on); not reported"
+            )
+            continue
         if effects is None:
             analysis.notes.append(
                 f"{benchmark}: the runs' task sets cannot separate the tasks' own contributions "
@@ -819,6 +825,12 @@ def sentence(t: Trend) -> str:
     name = f"{t.benchmark} {t.metric}"
     if t.slope_per_task is None:
         return f"{name}: no trend (fewer than two k values; {design})"
+    if t.slope_ci[0] is None and t.n_runs >= 3:  # enough runs, but they tie (trend.no_spread)
+        return (
+            f"{name}: {_points(t.slope_per_task)} points per added task, no interval (the runs "
+            f"at each k score exactly the same, so there is no run-to-run spread to build one "
+            f"from; {_p(t.p_value)}; {design})"
+        )
     if t.slope_ci[0] is None:
         return (
             f"{name}: {_points(t.slope_per_task)} points per added task, no interval "

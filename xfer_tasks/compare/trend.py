@@ -53,6 +53,14 @@ k_r (slope per added task) or log2(1 + k_r) (slope per doubling of the task coun
 ``task_effects``         each task's own contribution when runs add tasks in different orders:
                          least squares on one 0/1 indicator per task, HC2 + Bell-McCaffrey.
 
+No spread, no interval: when the runs at every k score exactly the same (discrete scores tie:
+three seeds that each retrieve the same 22 of 1000 Tatoeba pairs), every estimate of the
+run-to-run spread is 0. An interval built from it has zero width and would "exclude 0" for
+any nonzero difference, a claim three tied runs cannot support; so the intervals, the t-based
+p-values and the task effects are not given (None), and the permutation p-value, which needs
+no estimate of the spread, is kept. ``no_spread`` is the test (relative tolerance 1e-9, far
+below one item in a million).
+
 How well these hold up when the truth is known (planted slope, no-effect benchmark; item and
 seed noise of stated sizes) is measured by ``benchmarks/bench_scaling_calibration.py``; its
 table is in ``benchmarks/RESULTS.md`` and a small version runs in the tests.
@@ -73,6 +81,16 @@ DEFAULT_SEED = 1234
 CONFIDENCE = 0.95
 ROBUST = "HC2 with Bell-McCaffrey df"
 CLASSICAL = "classical (equal variances)"
+
+
+SPREAD_TOLERANCE = 1e-9  # relative: below any real score difference (one item in 10^6 is 1e-6)
+
+
+def no_spread(values: np.ndarray, scale: np.ndarray | float) -> bool:
+    """True when ``values`` (residuals, deviations) are all 0 up to rounding, relative to the
+    scores ``scale``: the runs tie and no interval can be estimated from them."""
+    size = max(1.0, float(np.max(np.abs(scale))) if np.size(scale) else 1.0)
+    return bool(np.all(np.abs(values) <= SPREAD_TOLERANCE * size))
 
 
 @dataclass(frozen=True)
@@ -145,12 +163,14 @@ def ols_slope(
         design = np.column_stack([np.ones(n), xc])
         df = bell_mccaffrey_df(design, contrast, leverage)
         method = ROBUST
-    t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
-    p_t = float(2 * sps.t.sf(abs(slope) / se, df)) if se > 0 else (1.0 if slope == 0 else 0.0)
     p_perm = None
     if permutations > 0:
         studentize = method == ROBUST
         p_perm = permutation_p_value(xc, yc, slope * sxx, permutations, seed, studentize)
+    if no_spread(residuals, ys):  # every run on the line: a zero-width interval claims too much
+        return Slope(slope, intercept, None, None, None, p_perm, None, n, df, 0.0, method)
+    t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
+    p_t = float(2 * sps.t.sf(abs(slope) / se, df))
     return Slope(
         slope=slope,
         intercept=intercept,
@@ -247,7 +267,9 @@ def k_means(
     else:
         sd, source, df = None, "none", 0
     best = int(np.argmax(means))
-    if sd is None or df < 1:
+    if sd is not None and no_spread(np.array([sd]), ys):
+        sd = 0.0  # the runs tie: no interval (module doc)
+    if sd is None or df < 1 or sd == 0.0:
         lows: list[float | None] = [None] * len(levels)
         highs: list[float | None] = [None] * len(levels)
         p_best = None
@@ -358,7 +380,7 @@ def versus_k0(
         return t, diff, se
 
     t_obs, diff, se = (a[0] for a in t_stats(ys[None, :]))
-    if not np.all(se > 0):
+    if no_spread(se, ys) or not np.all(se > 0):  # runs that tie within some k: no estimate
         return None
     rng = np.random.default_rng(seed)
     maxima = []
@@ -440,7 +462,7 @@ def language_spread(
     sigma2 = rss / df2
     spread = float(slopes @ slopes)  # slopes of d are already centred over languages
     ms_int = sxx * spread / df1
-    if sigma2 <= 0:
+    if sigma2 <= 0 or no_spread(d - fitted, ys):
         return None
     f_obs = ms_int / sigma2
     p = float(sps.f.sf(f_obs, df1, df2))
@@ -481,6 +503,22 @@ class TaskEffect:
     n_runs_with: int
 
 
+def _task_design(task_sets: Sequence[Sequence[str]], tasks: list[str]) -> np.ndarray:
+    """Runs x (intercept, one 0/1 column per task)."""
+    return np.array([[1.0] + [float(t in set(s)) for t in tasks] for s in task_sets])
+
+
+def tasks_separable(task_sets: Sequence[Sequence[str]]) -> bool:
+    """Whether the runs' task sets let each task's own contribution be estimated: the design
+    has full rank and leaves residual degrees of freedom."""
+    tasks = sorted({t for s in task_sets for t in s})
+    if not tasks:
+        return False
+    x = _task_design(task_sets, tasks)
+    n, p = x.shape
+    return n > p and int(np.linalg.matrix_rank(x)) == p
+
+
 def task_effects(task_sets: Sequence[Sequence[str]], y: Sequence[float]) -> list[TaskEffect] | None:
     """Each intermediate task's own contribution: least squares of the run scores on an
     intercept and one 0/1 indicator per task (is the task among the run's tasks?), HC2
@@ -488,16 +526,16 @@ def task_effects(task_sets: Sequence[Sequence[str]], y: Sequence[float]) -> list
     sets vary independently enough (different orders): None when the design cannot separate
     the tasks (rank-deficient) or leaves no residual degrees of freedom."""
     ys = np.asarray(y, dtype=float)
+    if not tasks_separable(task_sets):
+        return None
     tasks = sorted({t for s in task_sets for t in s})
-    if not tasks:
-        return None
-    x = np.array([[1.0] + [float(t in set(s)) for t in tasks] for s in task_sets])
+    x = _task_design(task_sets, tasks)
     n, p = x.shape
-    if n <= p or np.linalg.matrix_rank(x) < p:
-        return None
     xtx_inv = np.linalg.inv(x.T @ x)
     beta = xtx_inv @ x.T @ ys
     residuals = ys - x @ beta
+    if no_spread(residuals, ys):  # the runs fit exactly: no spread to put intervals on
+        return None
     hat = x @ xtx_inv @ x.T
     leverage = np.diag(hat)
     contrasts = xtx_inv @ x.T  # row j: the weights of coefficient j over runs
@@ -512,7 +550,9 @@ def task_effects(task_sets: Sequence[Sequence[str]], y: Sequence[float]) -> list
         else:
             se, df = math.sqrt(sigma2 * float(xtx_inv[j, j])), float(n - p)
         t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
-        p_value = float(2 * sps.t.sf(abs(beta[j]) / se, df)) if se > 0 else float(beta[j] == 0)
+        if not se > SPREAD_TOLERANCE * max(1.0, float(np.max(np.abs(ys)))):
+            return None  # a task whose runs all fit exactly: its interval would have zero width
+        p_value = float(2 * sps.t.sf(abs(beta[j]) / se, df))
         out.append(TaskEffect(task, float(beta[j]), se, float(beta[j] - t * se),
                               float(beta[j] + t * se), p_value, df,
                               int(x[:, j].sum())))  # fmt: skip
