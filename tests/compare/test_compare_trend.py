@@ -84,16 +84,20 @@ def test_no_interval_with_two_runs_and_errors_without_two_k():
         trend.ols_slope([2, 2, 2], [0.1, 0.2, 0.3])
 
 
-def test_k_means_pooled_within_k_interval():
-    k = [0, 0, 1, 1, 2, 2, 2]
-    y = [0.50, 0.52, 0.55, 0.53, 0.60, 0.58, 0.62]
+def test_k_means_interval_uses_each_ks_own_spread_and_pooled_for_a_lone_run():
+    k = [0, 1, 1, 2, 2, 2]
+    y = [0.50, 0.55, 0.53, 0.60, 0.58, 0.62]
     means = trend.k_means(k, y)
-    assert means.k_values == [0, 1, 2] and means.n_runs == [2, 2, 3]
-    ss = (0.01**2 * 2) + (0.01**2 * 2) + (0.02**2 + 0.0 + 0.02**2)
-    sd = math.sqrt(ss / (7 - 3))
-    assert means.sd == pytest.approx(sd) and means.df == 4
-    half = sps.t.ppf(0.975, 4) * sd / math.sqrt(3)
-    assert (means.ci_low[2], means.ci_high[2]) == pytest.approx((0.60 - half, 0.60 + half))
+    assert means.k_values == [0, 1, 2] and means.n_runs == [1, 2, 3]
+    ss = (0.01**2 * 2) + (0.02**2 + 0.0 + 0.02**2)
+    sd = math.sqrt(ss / (6 - 3))
+    assert means.sd == pytest.approx(sd) and means.df == 3
+    # k = 2: the one-sample t interval of its own three runs (scipy's, independently)
+    own = sps.t.interval(0.95, 2, loc=0.60, scale=sps.sem([0.60, 0.58, 0.62]))
+    assert (means.ci_low[2], means.ci_high[2]) == pytest.approx(own)
+    # k = 0 has one run: the pooled spread of the others, on their df
+    half = sps.t.ppf(0.975, 3) * sd
+    assert (means.ci_low[0], means.ci_high[0]) == pytest.approx((0.50 - half, 0.50 + half))
     assert means.best_k == 2 and means.sd_source == "within k (pooled)"
     # P(mu_2 > mu_0): with the difference 0.09 against its posterior scale, near certain
     assert means.p_best_beats_k0 > 0.99
@@ -155,3 +159,19 @@ def test_discrete_scores_that_often_tie_do_not_make_false_claims():
         fit = trend.ols_slope([0, 3, 3, 3], np.r_[22, hits] / 1000, permutations=0)
         claims += fit.ci_low is not None and (fit.ci_low > 0 or fit.ci_high < 0)
     assert claims / studies <= 0.05
+
+
+def test_k_means_intervals_cover_at_every_k_when_seed_noise_grows_with_k():
+    """Calibration where the truth is known: sd from 0.001 at k = 1 to 0.041 at k = 9 (as
+    k^2), 3 seeds. A pooled spread gave the noisiest k an interval about half as wide as it
+    needs; each k's own spread covers at every k."""
+    rng = np.random.default_rng(11)
+    k = np.repeat(np.arange(1, 10), 3)
+    sd = 0.001 + 0.04 * (k / 9) ** 2
+    truth = 0.5 + 0.01 * np.arange(1, 10)
+    covered = np.zeros(9)
+    studies = 600
+    for _ in range(studies):
+        means = trend.k_means(k, 0.5 + 0.01 * k + rng.normal(0.0, 1.0, k.size) * sd, draws=10)
+        covered += [lo <= m <= hi for lo, m, hi in zip(means.ci_low, truth, means.ci_high, strict=True)]
+    assert covered.min() / studies >= 0.93

@@ -26,11 +26,14 @@ k_r (slope per added task) or log2(1 + k_r) (slope per doubling of the task coun
                          mean is equal and the variance differs (DiCiccio & Romano 2017, JASA
                          112:1211); two-sided, p = (1 + #{|t*| >= |t|}) / (1 + B) (Davison &
                          Hinkley 1997, ch. 4). Its unit is the run.
-``means``, ``ci``        per k: the mean over that k's runs; 95% CI = mean +- t_{df} *
-                         s_pooled / sqrt(n_k), s_pooled the within-k standard deviation pooled
-                         over all k (one-way ANOVA error term, df = n - #k). With one run per k
-                         (one seed) there is no within-k spread: the residual scatter around
-                         the linear trend is used instead (df = n - 2), which assumes linearity.
+``means``, ``ci``        per k: the mean over that k's runs; 95% CI = mean +- t_{n_k - 1} *
+                         s_k / sqrt(n_k) with that k's own standard deviation s_k (the
+                         one-sample t interval: right when training noise differs between k,
+                         where a pooled s is too narrow at the noisy k). A k with one run uses
+                         s_pooled, the within-k standard deviation pooled over all k (one-way
+                         ANOVA error term, df = n - #k); with one run per k (one seed) there is
+                         no within-k spread and the residual scatter around the linear trend is
+                         used instead (df = n - 2), which assumes linearity. ``sd`` is s_pooled.
 ``versus_k0``            which k beats k = 0, with the choice of the best k accounted for:
                          every k > 0 against k = 0 at once, t_k = (mean_k - mean_0) / sqrt(
                          v_k / n_k + v_0 / n_0) with each k's own variance (Welch; the pooled
@@ -269,15 +272,20 @@ def k_means(
     best = int(np.argmax(means))
     if sd is not None and no_spread(np.array([sd]), ys):
         sd = 0.0  # the runs tie: no interval (module doc)
-    if sd is None or df < 1 or sd == 0.0:
-        lows: list[float | None] = [None] * len(levels)
-        highs: list[float | None] = [None] * len(levels)
-        p_best = None
-    else:
-        t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
-        half = t * sd / np.sqrt(counts)
-        lows, highs = (means - half).tolist(), (means + half).tolist()
-        p_best = None
+    lows: list[float | None] = [None] * len(levels)
+    highs: list[float | None] = [None] * len(levels)
+    p_best = None
+    if sd is not None and df >= 1 and sd > 0.0:
+        pooled_t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
+        for i, group in enumerate(groups):
+            if group.size >= 2:  # this k's own spread: right when training noise differs by k
+                own = float(group.std(ddof=1))
+                if no_spread(np.array([own]), ys):
+                    continue  # this k's runs tie: no interval for it
+                half = float(sps.t.ppf(0.5 + CONFIDENCE / 2, group.size - 1)) * own / math.sqrt(group.size)
+            else:  # one run at this k: the pooled spread of the others
+                half = pooled_t * sd / math.sqrt(group.size)
+            lows[i], highs[i] = float(means[i] - half), float(means[i] + half)
         if 0 in levels and levels[best] != 0:
             p_best = _posterior_beats(means, counts, sd, df, best, levels.index(0), draws, seed)
     return KMeans(
