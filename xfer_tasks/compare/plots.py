@@ -84,9 +84,11 @@ def scaling_figure(analysis: ScalingAnalysis) -> Figure | None:
                 color="black" if bold else None,
                 label=f"{label} ({len(t.language_codes)})",
             )  # fmt: skip
-            if all(v is not None for v in t.ci_low + t.ci_high):
+            if any(v is not None for v in t.ci_low):  # a k without an interval is a gap
+                nan = float("nan")
                 ax.fill_between(
-                    t.k_values, t.ci_low, t.ci_high,  # type: ignore[arg-type]
+                    t.k_values, [nan if v is None else v for v in t.ci_low],
+                    [nan if v is None else v for v in t.ci_high],
                     color=line.get_color(), alpha=0.18 if bold else 0.08, linewidth=0,
                 )  # fmt: skip
             if bold and t.slope_per_task is not None and t.intercept is not None:
