@@ -377,3 +377,21 @@ def test_runs_that_tie_are_answered_without_an_interval():
     text = "\n".join(scaling.summary_lines(analysis))
     assert "no interval (the runs at each k score exactly the same" in text
     assert "training variance cannot be estimated from these runs" in text
+
+
+def test_the_scaling_figure_draws_a_band_with_a_gap_where_a_k_has_no_interval():
+    """k = 3's runs tie: its mean has no interval; the other k keep theirs in the figure."""
+    from xfer_tasks.compare.plots import scaling_figure
+
+    design = StudyDesign(benchmarks=(BenchmarkTruth("xfer_xnli", 0.0, items=2000),), k_values=(0, 1, 3), seeds=3)
+    runs, table = score_table(simulate_study(design, np.random.default_rng(5)))
+    tied = [r.label for r in runs if r.k == 3]
+    for label in tied[1:]:
+        table[label] = dict(table[tied[0]])
+    analysis = scaling.analyze_table(runs, table, permutations=99)
+    headline = analysis.headline()[0]
+    at = headline.k_values.index(3)
+    assert headline.ci_low[at] is None and headline.ci_low[headline.k_values.index(1)] is not None
+    figure = scaling_figure(analysis)
+    bands = [c for ax in figure.axes for c in ax.collections]
+    assert bands, "the k with intervals keep their band"
