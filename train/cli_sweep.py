@@ -62,3 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         "xfer sweep", argv, work,
         "complete points are kept, the interrupted one resumes from its last Trainer checkpoint",
     )  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

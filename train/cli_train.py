@@ -45,3 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return report_errors("xfer train", argv, work, "from the last Trainer checkpoint")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
