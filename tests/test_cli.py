@@ -37,7 +37,6 @@ ENTRY_MODULES = [
 ]  # fmt: skip
 
 
-
 @pytest.mark.parametrize("module", ENTRY_MODULES)
 def test_python_m_runs_the_command(module):
     """`python -m MODULE --help` prints the usage: a module without its __main__ guard would
