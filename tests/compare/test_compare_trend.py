@@ -175,3 +175,14 @@ def test_k_means_intervals_cover_at_every_k_when_seed_noise_grows_with_k():
         means = trend.k_means(k, 0.5 + 0.01 * k + rng.normal(0.0, 1.0, k.size) * sd, draws=10)
         covered += [lo <= m <= hi for lo, m, hi in zip(means.ci_low, truth, means.ci_high, strict=True)]
     assert covered.min() / studies >= 0.93
+
+
+def test_versus_k0_sees_ties_through_rounding_and_in_one_comparison():
+    """Scores near 0.73 that tie: sum(y^2) - n mean^2 left ~1e-8 of rounding, taken for a
+    spread, and 'best k' was claimed (adjusted p 0.018). A tie in one comparison (k = 0 and
+    k = 1 each tie) is enough for no simultaneous intervals."""
+    assert trend.versus_k0([0, 1, 1, 1, 3, 3, 3], [0.731] + [0.732] * 3 + [0.727] * 3, permutations=199) is None
+    partial = [0.70, 0.70, 0.73, 0.73, 0.71, 0.72, 0.705]
+    assert trend.versus_k0([0, 0, 1, 1, 3, 3, 3], partial, permutations=199) is None
+    untied = [0.70, 0.701, 0.73, 0.732, 0.71, 0.72, 0.705]
+    assert trend.versus_k0([0, 0, 1, 1, 3, 3, 3], untied, permutations=199) is not None

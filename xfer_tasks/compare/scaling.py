@@ -213,8 +213,9 @@ METHOD: dict[str, str] = {
     "means_ci": "t interval with that k's own standard deviation (t on n_k - 1 df); a k with "
     "one run: the within-k standard deviation pooled over k (the scatter around the linear "
     "trend when each k has one run)",
-    "ties": "runs that score exactly the same at every k leave no spread to estimate: their "
-    "intervals, t-based p-values, versus_k0 and task effects are null, not zero-width",
+    "ties": "no spread, no interval (null, never zero-width): the slope's CI and p_value_t "
+    "when every run lies on the fitted line; a k's mean CI when its runs tie; versus_k0 when "
+    "any comparison has no spread; task_effects when the runs fit exactly",
     "versus_k0": "every k against k = 0 at once: Welch-type t statistics (per-k variances; "
     "pooled for a k with one run), simultaneous 95% intervals and single-step adjusted p from "
     "the permutation distribution of the maximum |t| (Dunnett 1955; Westfall & Young 1993)",

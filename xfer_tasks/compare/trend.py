@@ -56,13 +56,18 @@ k_r (slope per added task) or log2(1 + k_r) (slope per doubling of the task coun
 ``task_effects``         each task's own contribution when runs add tasks in different orders:
                          least squares on one 0/1 indicator per task, HC2 + Bell-McCaffrey.
 
-No spread, no interval: when the runs at every k score exactly the same (discrete scores tie:
-three seeds that each retrieve the same 22 of 1000 Tatoeba pairs), every estimate of the
-run-to-run spread is 0. An interval built from it has zero width and would "exclude 0" for
-any nonzero difference, a claim three tied runs cannot support; so the intervals, the t-based
-p-values and the task effects are not given (None), and the permutation p-value, which needs
-no estimate of the spread, is kept. ``no_spread`` is the test (relative tolerance 1e-9, far
-below one item in a million).
+No spread, no interval. Discrete scores tie: three seeds can each retrieve the same 22 of 1000
+Tatoeba pairs. An estimate of the spread is then 0, and an interval built from it has zero
+width. It would "exclude 0" for any nonzero difference, a claim tied runs cannot support, so
+it is not given (None). In detail:
+- the slope has no interval and no t-based p when every run lies on the fitted line (tied runs
+  at two values of k). With three or more k, tied runs whose means are not on a line keep an
+  interval built from that lack of fit, which is conservative: it contains no seed noise;
+- a k whose runs tie has no interval for its mean;
+- ``versus_k0`` is None when any comparison has no spread;
+- ``task_effects`` is None when the runs fit exactly.
+The permutation p-value needs no estimate of the spread and is kept. ``no_spread`` is the test:
+below 1e-9 times the largest |score| (at least 1), far below one item in a million.
 
 How well these hold up when the truth is known (planted slope, no-effect benchmark; item and
 seed noise of stated sizes) is measured by ``benchmarks/bench_scaling_calibration.py``; its
@@ -90,8 +95,9 @@ SPREAD_TOLERANCE = 1e-9  # relative: below any real score difference (one item i
 
 
 def no_spread(values: np.ndarray, scale: np.ndarray | float) -> bool:
-    """True when ``values`` (residuals, deviations) are all 0 up to rounding, relative to the
-    scores ``scale``: the runs tie and no interval can be estimated from them."""
+    """True when ``values`` (residuals, deviations, standard errors) are all 0 up to rounding:
+    below 1e-9 times the largest |score| in ``scale`` (at least 1, so absolute for scores in
+    [0, 1]). The runs tie and no interval can be estimated from them."""
     size = max(1.0, float(np.max(np.abs(scale))) if np.size(scale) else 1.0)
     return bool(np.all(np.abs(values) <= SPREAD_TOLERANCE * size))
 
@@ -369,7 +375,9 @@ def versus_k0(
         """rows (B, n) of scores in the positions of ks -> (t, differences, stderrs)."""
         sums = rows @ onehot
         means = sums / counts
-        within = (rows**2) @ onehot - counts * means**2
+        # two passes (deviations from each k's mean): runs that tie give exactly 0, where
+        # sum(y^2) - n mean^2 leaves rounding of ~1e-8 that would pass for a spread
+        within = ((rows - means @ onehot.T) ** 2) @ onehot
         replicated = counts >= 2
         if replicated.any():
             pooled = within[:, replicated].sum(axis=1) / float((counts[replicated] - 1).sum())
@@ -388,7 +396,7 @@ def versus_k0(
         return t, diff, se
 
     t_obs, diff, se = (a[0] for a in t_stats(ys[None, :]))
-    if no_spread(se, ys) or not np.all(se > 0):  # runs that tie within some k: no estimate
+    if any(no_spread(np.array([v]), ys) for v in se):  # a comparison of runs that tie: no estimate
         return None
     rng = np.random.default_rng(seed)
     maxima = []
