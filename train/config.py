@@ -419,25 +419,42 @@ def _described(annotation: Any) -> str:
     return " or ".join(dict.fromkeys(said))
 
 
+# options whose annotation in TrainingArguments is narrower than what the Trainer takes
+# (``fsdp: true`` and ``fsdp: [full_shard, auto_wrap]`` are documented forms of ``fsdp: str``)
+_WIDER_TYPES: dict[str, Any] = {"fsdp": bool | str | list[str] | None}
+_YAML_BOOLS = " (YAML reads unquoted no/yes/off/on as false/true: quote it)"
+
+
 def _checked_value(name: str, value: Any, annotation: Any, where: str, key: str) -> Any:
-    """``value`` checked against the option's type. A string YAML read where a number or a
-    bool is meant (``adam_epsilon: 1e-8``, ``bf16: "no"``) is given as that number or bool:
-    passed on as a string, the optimizer would fail on it (or ``"no"`` would read as true)."""
+    """``value`` checked against the option's type; returns what the Trainer should get.
+
+    A number or bool YAML gave in another form (``adam_epsilon: 1e-8`` is a string in YAML
+    1.1, ``dataloader_num_workers: 4.0``, ``dataloader_drop_last: "false"``) is given as the
+    number or bool it says: as a string the optimizer fails on it, and ``"false"`` reads as
+    true. A bool where a number is meant is refused, and an option that takes one of a list
+    (``optim``, ``eval_strategy``) is checked against that list."""
     from pydantic import TypeAdapter, ValidationError
 
+    annotation = _WIDER_TYPES.get(name, annotation)
+    choices = _enum_values(annotation)
+    if choices and value is not None:
+        if isinstance(value, str) and value in choices:
+            return value
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6) if isinstance(value, str) else []
+        hint = f" (did you mean {close[0]!r}?)" if close else (_YAML_BOOLS if isinstance(value, bool) else "")
+        listing = ", ".join(choices) if len(choices) <= 8 else ", ".join(choices[:6]) + f", ... ({len(choices)} in all)"
+        raise _err(where, f"{key}.{name}", f"expected one of {listing}, got {value!r}{hint}")
+    expected = f"expected {_described(annotation)}, got {value!r}"
     try:
         checked = TypeAdapter(annotation).validate_python(value)
     except ValidationError:
-        raise _err(where, f"{key}.{name}", f"expected {_described(annotation)}, got {value!r}") from None
+        quote = " (quote it to give a string)" if isinstance(value, (int, float)) and "a string" in expected else ""
+        raise _err(where, f"{key}.{name}", expected + quote) from None
     except Exception:  # noqa: BLE001 - an annotation pydantic cannot build: the Trainer checks it
         return value
-    choices = _enum_values(annotation)
-    if choices and isinstance(value, str) and value not in choices:
-        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        listing = ", ".join(choices) if len(choices) <= 8 else ", ".join(choices[:6]) + f", ... ({len(choices)} in all)"
-        raise _err(where, f"{key}.{name}", f"expected one of {listing}, got {value!r}{hint}")
-    if isinstance(value, str) and isinstance(checked, (bool, int, float)):
+    if isinstance(value, bool) and not isinstance(checked, bool):
+        raise _err(where, f"{key}.{name}", expected)
+    if isinstance(checked, (bool, int, float)) and type(checked) is not type(value):
         return checked
     return value
 

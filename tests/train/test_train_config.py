@@ -160,6 +160,9 @@ def test_a_real_trainer_args_option_passes(tiny_lm):
         ({"eval_strategy": "stepz"}, "expected one of no, steps, epoch, got 'stepz' (did you mean 'steps'?)"),
         ({"optim": "adamw_torh"}, "training.trainer_args.optim: expected one of adamw_torch, "),
         ({"gradient_checkpointing_kwargs": [1]}, "gradient_checkpointing_kwargs: expected a mapping or a string or null, got [1]"),
+        ({"eval_strategy": False}, "eval_strategy: expected one of no, steps, epoch, got False (YAML reads unquoted no"),
+        ({"adam_beta1": True}, "training.trainer_args.adam_beta1: expected a number, got True"),
+        ({"run_name": 2024}, "run_name: expected a string or null, got 2024 (quote it to give a string)"),
     ],
 )
 def test_trainer_args_values_are_checked_before_training(tmp_path, tiny_lm, capsys, trainer_args, expected):
@@ -179,6 +182,17 @@ def test_trainer_args_numbers_and_bools_written_as_strings_are_given_as_such(tin
     given = config.phases[0].training["trainer_args"]
     assert given == {"adam_epsilon": 1e-8, "dataloader_drop_last": False, "optim": "adamw_torch", "report_to": "none"}
     assert isinstance(given["adam_epsilon"], float) and given["dataloader_drop_last"] is False
+
+
+def test_trainer_args_the_trainer_takes_beyond_their_annotation_pass(tiny_lm):
+    """``fsdp`` is annotated ``str`` but documented as ``true`` or a list too; an integer-valued
+    float is the integer."""
+    for args in ({"fsdp": True}, {"fsdp": ["full_shard", "auto_wrap"]}, {"fsdp": "full_shard auto_wrap"},
+                 {"report_to": ["wandb"]}, {"deepspeed": {"zero_optimization": {"stage": 2}}}):  # fmt: skip
+        given = parse_config(tiny_config(tiny_lm, ["mnli"], trainer_args=args), "cfg.yaml").phases[0].training
+        assert given["trainer_args"] == args
+    config = parse_config(tiny_config(tiny_lm, ["mnli"], trainer_args={"dataloader_num_workers": 4.0}), "cfg.yaml")
+    assert type(config.phases[0].training["trainer_args"]["dataloader_num_workers"]) is int
 
 
 def test_duplicate_key_and_unknown_key_did_you_mean(tmp_path, tiny_lm, capsys):
