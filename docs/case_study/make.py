@@ -38,7 +38,8 @@ def _pts(value: float | None) -> str:
 def _ci(t: dict[str, Any]) -> str:
     low, high = t.get("slope_ci") or [None, None]
     if t.get("slope_per_task") is not None and (low is None or high is None):
-        return f"{_pts(t['slope_per_task'])} (no interval: the runs tie)"
+        why = "the runs tie" if (t.get("n_runs") or 0) >= 3 else "fewer than 3 runs"
+        return f"{_pts(t['slope_per_task'])} (no interval: {why})"
     return f"{_pts(t.get('slope_per_task'))} ({_pts(low)} to {_pts(high)})"
 
 

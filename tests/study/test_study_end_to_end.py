@@ -200,9 +200,11 @@ def test_a_running_evaluation_keeps_the_lock_after_its_driver_dies(tmp_path):
         # wait until the child has installed SIG_IGN: killed earlier, the driver's death signal
         # would end the child before it ignores it (seen on a loaded CI machine)
         deadline = time.monotonic() + 60
-        while not ready.exists() and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+            ready.exists() and "lm_eval pid" in (lock.read_text() if lock.is_file() else "")
+        ):  # the driver writes the child's pid after Popen returns; the child may be first
             time.sleep(0.05)
-        assert ready.exists(), "the child never started"
+        assert ready.exists() and "lm_eval pid" in lock.read_text(), "the child never started"
         child = int(lock.read_text().split("lm_eval pid")[1].strip(" )\n"))
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait()
