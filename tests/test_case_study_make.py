@@ -69,3 +69,20 @@ def test_refuses_a_folder_that_is_not_a_finished_study(make, tmp_path, capsys):
     make.DOC.write_text("no markers\n", encoding="utf-8")
     assert make.main([str(_run(tmp_path / "run"))]) == 2
     assert make.DOC.read_text(encoding="utf-8") == "no markers\n"
+
+
+def test_task_effects_are_a_table_and_their_absence_says_why(make, tmp_path):
+    make.DOC.write_text(f"{make.BEGIN}\n{make.END}\n", encoding="utf-8")
+    run = _run(tmp_path / "run")
+    scaling_file = run / "report" / "encoder" / "scaling.json"
+    data = json.loads(scaling_file.read_text(encoding="utf-8"))
+    data["task_effects"] = [{"benchmark": "xfer_tatoeba", "metric": "acc_en2xx", "task": "anli", "effect": 0.004,
+                             "ci": [0.001, 0.007], "p_value": 0.01, "q_value": 0.02, "n_runs_with": 5}]  # fmt: skip
+    scaling_file.write_text(json.dumps(data), encoding="utf-8")
+    assert make.main([str(run)]) == 0
+    assert "| xfer_tatoeba acc_en2xx | anli | +0.40 (+0.10 to +0.70) | 0.01 | 0.02 | 5 |" in make.DOC.read_text(encoding="utf-8")
+    data["task_effects"] = []
+    data["notes"] = ["xfer_tatoeba: the runs' task sets cannot separate the tasks' own contributions (too few runs or orders)"]
+    scaling_file.write_text(json.dumps(data), encoding="utf-8")
+    assert make.main([str(run)]) == 0
+    assert "Per-task contributions: not estimated; the runs' task sets cannot separate" in make.DOC.read_text(encoding="utf-8")

@@ -137,13 +137,20 @@ def block(run: Path) -> str:
                     p = "-" if t.get("p_value") is None else f"{t['p_value']:.2g}"
                     q = "-" if t.get("q_value") is None else f"{t['q_value']:.2g}"
                     out.append(f"| {t['benchmark']} {t['languages']} | {_ci(t)} | {p} | {q} |")
-            contributions = {k: v for k, v in data.items() if "contribution" in k}
-            if contributions:
-                out += ["", "Per-task contributions (as the analysis reports them):", "", "```json",
-                        json.dumps(contributions, indent=1)[:4000], "```"]  # fmt: skip
+            effects = data.get("task_effects") or []
+            if effects:
+                out += ["", "Per-task contributions (`task_effects`: the change in score when the task is "
+                        "among a run's tasks; HC2 CIs, BH q within each benchmark):", "",
+                        "| benchmark | task | effect (95% CI) | p | q | runs with it |",
+                        "|---|---|---|---:|---:|---:|"]  # fmt: skip
+                for e in effects:
+                    ci = f"{_pts(e['effect'])} ({_pts(e['ci'][0])} to {_pts(e['ci'][1])})"
+                    out.append(f"| {e['benchmark']} {e['metric']} | {e['task']} | {ci} | {e['p_value']:.2g} "
+                               f"| {e['q_value']:.2g} | {e['n_runs_with']} |")  # fmt: skip
             else:
-                out += ["", "Per-task contributions: not reported by this version of the analysis "
-                        "(scaling.json has no contribution key)."]
+                why = [n for n in data.get("notes", []) if "contributions" in n]
+                out += ["", "Per-task contributions: not estimated"
+                        + (f"; {why[0].split(': ', 1)[1]}." if why else ".")]  # fmt: skip
             if data.get("notes"):
                 out += ["", "Notes of the analysis:", ""] + [f"- {n}" for n in data["notes"]]
         for name in FIGURES:
