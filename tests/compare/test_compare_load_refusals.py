@@ -72,6 +72,8 @@ def test_impossible_score_or_stderr_is_one_line_naming_file_task_and_metric(
         (lambda d: d["n-samples"]["xfer_xnli_de"].update(effective=-5), "effective is -5"),
         (lambda d: d["n-samples"]["xfer_xnli_de"].update(original=2.5), "original is 2.5"),
         (lambda d: d["n-shot"].update(xfer_xnli_de=-1), "n-shot.xfer_xnli_de is -1"),
+        (lambda d: d["n-samples"]["xfer_xnli_de"].update(effective=5000, original=2490),
+         "effective 5000 is more than original 2490"),
         (lambda d: d["config"].update(limit=math.nan), "config.limit is nan"),
         (lambda d: d["config"].update(limit=-3), "config.limit is -3.0"),
     ],
@@ -94,6 +96,7 @@ def test_metrics_without_a_fraction_range_keep_their_own_scale(tmp_path):
             "squadv2": {"f1": Reported(85.2, None, 100), "exact": Reported(80.0, None, 100)},
             "wmt16": {"bleu": Reported(31.25, 1.2, 100)},
             "cola": {"mcc": Reported(-0.3, 0.05, 100)},
+            "scrolls_quality": {"em": Reported(35.0, 1.0, 100)},  # lm-eval's SCROLLS: em x 100
             "xfer_bucc_de": {"f1": Corpus(0.8, 50), "threshold": Corpus(1.05, 50)},
         },
     )
@@ -101,6 +104,7 @@ def test_metrics_without_a_fraction_range_keep_their_own_scale(tmp_path):
     assert run.tasks["squadv2"].metrics["f1"].value == 85.2
     assert run.tasks["xfer_bucc_de"].metrics["threshold"].value == 1.05
     assert run.tasks["wmt16"].metrics["bleu"].stderr == 1.2
+    assert run.tasks["scrolls_quality"].metrics["em"].value == 35.0
     bad = _edit(path, _set("wikitext", "word_perplexity,none", math.inf))
     with pytest.raises(ResultsError, match="task wikitext metric word_perplexity: score is inf"):
         load_results(bad)

@@ -104,3 +104,32 @@ def test_json_files_with_a_mark_and_a_bad_byte(tmp_path):
     path.write_bytes(path.read_bytes().replace(b'"Was?"', b'"Was\xff?"'))
     with pytest.raises(DataFormatError, match=r"de_test.json: line 4 is not valid UTF-8"):
         m_mmlu.read_okapi_json(path)
+
+
+def test_a_bad_byte_in_a_file_with_cr_line_ends_is_reported_at_its_line(tmp_path):
+    """Old Mac line ends (a lone CR) are lines to the readers (universal newlines), so the line
+    of a bad byte counts them too."""
+    from xfer_tasks.data.text_files import first_bad_utf8_line
+
+    path = tmp_path / "cr.txt"
+    path.write_bytes(b"a\rb\rc\xff\rd\r")
+    assert first_bad_utf8_line(path)[0] == 3
+    path.write_bytes(b"a\r\nb\r\nc\xff\r\nd\r\n")
+    assert first_bad_utf8_line(path)[0] == 3
+
+
+def test_a_damaged_compressed_release_is_one_error_naming_the_file(tmp_path):
+    import bz2
+
+    from xfer_tasks.data import DataFormatError
+    from xfer_tasks.data.text_files import read_text
+
+    whole = bz2.compress(b"a line of HellaSwag\n" * 5000)
+    truncated = tmp_path / "hellaswag_val_full.txt.bz2"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataFormatError, match=r"hellaswag_val_full.txt.bz2: cannot be decompressed as .bz2"):
+        read_text(truncated)
+    not_gzip = tmp_path / "dump.jsonl.gz"
+    not_gzip.write_text("plain text, not gzip")
+    with pytest.raises(DataFormatError, match=r"dump.jsonl.gz: cannot be decompressed as .gz"):
+        read_text(not_gzip)

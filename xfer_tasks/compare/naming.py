@@ -58,11 +58,12 @@ def is_layer_metric(benchmark: str, metric: str) -> bool:
 
 
 # lm-eval metrics of other suites whose definition bounds them (accuracy and exact match are
-# fractions of documents; Matthews' correlation is in [-1, 1]). Other names (f1, which is
-# 0-100 in lm-eval's squadv2; bleu; perplexity; ...) have no range xfer can rely on.
+# fractions of documents; Matthews' correlation is in [-1, 1]). Other names have no range xfer
+# can rely on: f1 is 0-100 in lm-eval's squadv2, em is 0-100 in its SCROLLS tasks
+# (``lm_eval/tasks/scrolls/task.py``: ``"em": acc_norm * 100.0``), bleu, perplexity, ...
 _KNOWN_RANGES = {
     "acc": (0.0, 1.0), "acc_norm": (0.0, 1.0), "acc_mutual_info": (0.0, 1.0),
-    "exact_match": (0.0, 1.0), "em": (0.0, 1.0), "mcc": (-1.0, 1.0),
+    "exact_match": (0.0, 1.0), "mcc": (-1.0, 1.0),
 }  # fmt: skip
 
 

@@ -370,13 +370,20 @@ def load_results(path: str | Path, *, with_manifest: bool = True) -> RunResults:
         counts = n_samples.get(name) or {}
         if not isinstance(counts, dict):
             raise ResultsError(f"{path}: n-samples.{name} is not an object")
+        effective = _count(counts.get("effective"), path, f"n-samples.{name}.effective")
+        original = _count(counts.get("original"), path, f"n-samples.{name}.original")
+        if effective is not None and original is not None and effective > original:
+            raise ResultsError(  # lm-eval scores min(limit, original) documents
+                f"{path}: n-samples.{name}: effective {effective} is more than original {original}; "
+                "lm-eval never scores more documents than the split has"
+            )
         tasks[name] = TaskResult(
             name=name,
             metrics=metrics,
             num_fewshot=_count(n_shot.get(name), path, f"n-shot.{name}"),
             version=versions.get(name),
-            n=_count(counts.get("effective"), path, f"n-samples.{name}.effective"),
-            n_original=_count(counts.get("original"), path, f"n-samples.{name}.original"),
+            n=effective,
+            n_original=original,
             higher_is_better=dict(higher.get(name) or {}),
             embed_layer_used=_layer_used(configs.get(name)),
         )

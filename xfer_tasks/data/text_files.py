@@ -21,6 +21,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,18 +45,20 @@ def first_bad_utf8_line(path: Path) -> tuple[int, str]:
     """(1-based line number, reason) of the first line of ``path`` (decompressed when it ends
     in .bz2 or .gz) that is not UTF-8.
 
-    Lines are split at ``\\n`` bytes, which never occur inside a UTF-8 multi-byte sequence,
-    so the split cannot cut a character in two. ``(0, "")`` when every line decodes.
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as the readers' universal newlines count
+    them; these bytes never occur inside a UTF-8 multi-byte sequence, so the split cannot cut a
+    character in two. ``(0, "")`` when every line decodes.
     """
     with _open_binary(path) as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                return (
-                    line_no,
-                    f"byte 0x{raw[err.start]:02x} at byte {err.start + 1} of the line: {err.reason}",
-                )
+        data = handle.read()
+    for line_no, raw in enumerate(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            return (
+                line_no,
+                f"byte 0x{raw[err.start]:02x} at byte {err.start + 1} of the line: {err.reason}",
+            )
     return 0, ""
 
 
@@ -76,6 +79,11 @@ def open_text(path: Path, newline: str | None = None) -> Iterator[TextIO]:
             yield handle
     except UnicodeDecodeError as err:
         raise _not_utf8(path, err) from None
+    except (EOFError, OSError, zlib.error) as err:
+        if path.suffix not in _BINARY_OPENERS or getattr(err, "errno", None) is not None:
+            raise  # not a compressed file, or a real OS error (missing, permission): as is
+        # a truncated or mislabelled .bz2/.gz: name the file, not the decompressor's internals
+        raise DataFormatError(f"{path}: cannot be decompressed as {path.suffix} ({err})") from None
 
 
 def read_text(path: Path) -> str:
