@@ -54,6 +54,8 @@ def test_tiny_study_parses_and_paths_are_absolute(tmp_path, tiny_lm):
         (lambda d: d["evaluation"].update(device=5), "evaluation.device: expected a string, got 5"),
         (lambda d: d["evaluation"].update(device="gpu"), "evaluation.device: expected a device such as cpu"),
         (lambda d: d["evaluation"].update(model_args={"pretrained": "x"}), "evaluation.model_args: pretrained: xfer sets it"),
+        (lambda d: d["evaluation"].update(extra_args=["--model_args", "pretrained=gpt2"]), "evaluation.extra_args: --model_args: xfer sets it"),
+        (lambda d: d["evaluation"].update(extra_args=["--output_path=/tmp/elsewhere"]), "evaluation.extra_args: --output_path: xfer sets it"),
         (lambda d: d["launcher"].update(poll_s="fast"), "launcher.poll_s: expected a number, got 'fast'"),
         (lambda d: d["launcher"].update(slurm={"mem_gb": "lots"}), "launcher.slurm.mem_gb: expected a number, got 'lots'"),
         (lambda d: d["launcher"].update(local={"timeout_min": "x"}), "launcher.local.timeout_min: expected an integer, got 'x'"),

@@ -222,3 +222,37 @@ def test_a_running_evaluation_keeps_the_lock_after_its_driver_dies(tmp_path):
             os.killpg(driver.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _probe_lock(path, stop):
+    from xfer_tasks.study.stages import lock_holder
+
+    while not stop.is_set():
+        lock_holder(path)
+
+
+def test_a_lock_probe_never_makes_a_unit_fail_as_busy(tmp_path):
+    """lock_holder (the driver's polling, a --dry-run elsewhere) takes the lock for an instant;
+    a unit starting in that instant waited for it instead of failing as 'running in another
+    process' (74 of 2000 before)."""
+    import multiprocessing
+
+    from xfer_tasks.study.stages import UnitBusy, unit_lock
+
+    path = tmp_path / "evaluate-m-k00-seed0.lock"
+    path.write_text("")
+    stop = multiprocessing.Event()
+    prober = multiprocessing.Process(target=_probe_lock, args=(path, stop))
+    prober.start()
+    busy = 0
+    try:
+        for _ in range(500):
+            try:
+                with unit_lock(path):
+                    pass
+            except UnitBusy:
+                busy += 1
+    finally:
+        stop.set()
+        prober.join(10)
+    assert busy == 0

@@ -80,6 +80,18 @@ class _Section(BaseModel):
 PositiveInt = Annotated[int, Field(ge=1)]
 
 
+# lm_eval flags the study sets per checkpoint: given again in extra_args they would win
+# (argparse keeps the last), and every point could score another model or write elsewhere
+_WHERE = "use the evaluation key of the same name"
+XFER_LM_EVAL_FLAGS = {
+    "--model": "the hf model", "--model_args": "model_args", "-a": "model_args",
+    "--tasks": "tasks", "-t": "tasks", "--output_path": "the point's results folder",
+    "-o": "the point's results folder", "--include_path": "xfer's task folder",
+    "--batch_size": _WHERE, "-b": _WHERE, "--device": _WHERE, "--limit": _WHERE, "-L": _WHERE,
+    "--metadata": "metadata",
+}  # fmt: skip
+
+
 class EvaluationSection(_Section):
     """``evaluation:`` (top level, merged under each model's own)."""
 
@@ -115,6 +127,18 @@ class EvaluationSection(_Section):
         if device is not None and not DEVICE.match(device):
             raise ValueError(f"expected a device such as cpu, cuda, cuda:0 or mps, got {device!r}")
         return device
+
+    @field_validator("extra_args")
+    @classmethod
+    def _extra_args(cls, args: list[str]) -> list[str]:
+        for arg in args:
+            flag = arg.split("=", 1)[0]
+            if flag in XFER_LM_EVAL_FLAGS:
+                raise ValueError(
+                    f"{flag}: xfer sets it for each checkpoint ({XFER_LM_EVAL_FLAGS[flag]}); "
+                    "remove it from extra_args"
+                )
+        return args
 
     @field_validator("model_args")
     @classmethod

@@ -33,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -305,13 +306,22 @@ def unit_lock(path: Path) -> Iterator[Any]:
     lock file (an evaluation hands it to its ``lm_eval`` so the lock lives as long as either)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    say(f"warning: no file locks on this file system ({err}); relying on job records")
+                    break
                 handle.seek(0)
-                raise UnitBusy(f"{path.stem} is running in another process ({handle.read().strip()})") from err
-            say(f"warning: no file locks on this file system ({err}); relying on job records")
+                holder = handle.read().strip()
+                # an empty lock file is held by a probe (lock_holder, a --dry-run) for an
+                # instant, not by a unit: wait for it rather than fail as busy
+                if holder or time.monotonic() > deadline:
+                    raise UnitBusy(f"{path.stem} is running in another process ({holder or 'unknown'})") from err
+                time.sleep(0.01)
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.uname().nodename} pid {os.getpid()}\n")
@@ -392,6 +402,11 @@ def train_point(study: Study, unit: Unit, gpus: int = 1, multi_gpu: str | None =
     if code != 0 or not is_complete(trained):
         raise StudyError(f"training {unit.model} {unit.point} failed (exit {code}): {shlex.join(command)}")
     final.parent.mkdir(parents=True, exist_ok=True)
+    old_results = study.results(unit.model, unit.point)
+    if old_results.exists():  # scores of the checkpoint this one replaces: never reported as its
+        stale = old_results.with_name(f"{old_results.name}.stale-{time.strftime('%Y%m%dT%H%M%S')}")
+        say(f"train {unit.model} {unit.point}: moving {old_results} (results of the replaced checkpoint) to {stale}")
+        os.rename(old_results, stale)
     os.rename(trained, final)  # publish: a checkpoints/ folder is always complete
     fsync_path(final.parent)
     shutil.rmtree(work, ignore_errors=True)
