@@ -100,3 +100,28 @@ def test_commands_are_the_documented_ones(tmp_path, tiny_lm):
     accelerate = train_command(study, unit, gpus=2, multi_gpu="accelerate")
     assert "accelerate.commands.launch" in accelerate and accelerate[accelerate.index("--num_processes") + 1] == "2"
     assert accelerate[-8:] == one[-8:]
+
+
+def test_a_retrained_point_moves_the_old_checkpoints_results_aside(tmp_path, tiny_lm, capsys, monkeypatch):
+    """The user moved a stale checkpoint away as told and reran: the new checkpoint must not
+    inherit the old one's scores (they were reported as its own before)."""
+    import xfer_tasks.train.sweep as sweep
+
+    from xfer_tasks.study.stages import has_results, train_point
+
+    study = _study(tmp_path, tiny_lm, [0, 1])
+    unit = Unit("train", "tiny", "k01-seed0", 1, 0)
+    old = study.results("tiny", "k01-seed0")
+    (old / "model").mkdir(parents=True)
+    (old / "model/results_2026-01-01T00-00-00.json").write_text("{}")
+
+    def fake_sweep(cfg, out, **kwargs):
+        _complete_checkpoint(out / "k01-seed0")
+        return 1, 0
+
+    monkeypatch.setattr(sweep, "run_sweep", fake_sweep)
+    assert train_point(study, unit) == "train-tiny-k01-seed0: trained"
+    assert not has_results(old)
+    (stale,) = old.parent.glob("k01-seed0.stale-*")
+    assert has_results(stale) and "results of the replaced checkpoint" in capsys.readouterr().err
+    assert study.state(Unit("evaluate", "tiny", "k01-seed0", 1, 0))[0] == "todo"
