@@ -200,3 +200,14 @@ def test_answer_lines_are_the_summary_sentences():
         "- xfer_tatoeba acc_en2xx: -0.40 points per added task (95% CI -0.9 to +0.1; p = 0.2; 4 runs, 3 seeds)",
         "  - no effect of the number of tasks is detectable",
     ]
+
+
+def test_demo_check_writes_nothing_and_does_not_claim_a_run(tmp_path, capsys):
+    """`xfer demo --check` used to build the tiny LM under the output folder and then print
+    'done ... Report: …/index.html' for a report that does not exist."""
+    out = tmp_path / "demo"
+    assert cli.main(["demo", "--check", "--output-dir", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "every check passed" in captured.err + captured.out
+    assert "done in" not in captured.err + captured.out
+    assert not out.exists()

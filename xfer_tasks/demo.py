@@ -358,7 +358,8 @@ def _run(args: argparse.Namespace, out: Path) -> int:
         print(f"xfer demo: {err}", file=sys.stderr)
         return 2
     config, data = built if real else (built, None)
-    if not args.dry_run:
+    checking = args.dry_run or getattr(args, "check", False)  # neither writes under out
+    if not checking:
         if real:
             _say(f"real-data demo on {args.data_dir} in {out} (resumes if interrupted)")
             _describe(config, data)
@@ -371,7 +372,7 @@ def _run(args: argparse.Namespace, out: Path) -> int:
         if needs_lm:
             from xfer_tasks.train.tiny_model import build_tiny_causal_lm
 
-            if args.dry_run:  # writes nothing under out: the preflight checks a throwaway copy
+            if checking:  # writes nothing under out: the preflight checks a throwaway copy
                 base_lm = Path(scratch) / "tiny-lm"
                 for spec in config.models:
                     if spec.name == "causal-lm":
@@ -384,7 +385,7 @@ def _run(args: argparse.Namespace, out: Path) -> int:
         except (StudyConfigError, StudyError) as err:
             print(f"xfer demo: {err}", file=sys.stderr)
             return 1
-    if code != 0 or args.dry_run or args.no_wait:
+    if code != 0 or checking or args.no_wait:
         return code
     minutes = (time.monotonic() - started) / 60
     if real:
