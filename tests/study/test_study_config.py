@@ -170,3 +170,17 @@ def test_ctrl_c_is_one_line_exit_130(tmp_path, tiny_lm, capsys, monkeypatch):
     assert main(["--config", str(path), "--output-dir", str(tmp_path / "out")]) == 130
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("xfer study: interrupted;") and f"xfer study --config {path}" in line
+
+
+def test_a_models_evaluation_metadata_adds_to_the_top_levels_key_by_key(tmp_path, tiny_lm):
+    """A model's metadata used to replace the top-level one: xnli_split: validation was lost
+    and the run would have scored another split without a word."""
+    path = _edit(write_tiny_study(tmp_path, tiny_lm, [0]),
+                 lambda d: d["models"]["tiny"].update(evaluation={"metadata": {"embed_batch_size": 4},
+                                                                  "model_args": {"dtype": "float32"}}))  # fmt: skip
+    data = yaml.safe_load(path.read_text())
+    data["evaluation"]["model_args"] = {"trust_remote_code": True}
+    path.write_text(yaml.safe_dump(data))
+    (spec,) = load_study_config(path).models
+    assert spec.evaluation.metadata == {"xnli_split": "validation", "embed_batch_size": 4}
+    assert spec.evaluation.model_args == {"trust_remote_code": True, "dtype": "float32"}

@@ -378,6 +378,9 @@ def parse_study_config(
         sweep = _inline_sweep(entry, study_dir, where, key)
         validate(EvaluationSection, entry.evaluation, where, f"{key}.evaluation", error=StudyConfigError)
         merged = {**study.evaluation, **entry.evaluation}
+        for mapping in ("metadata", "model_args"):  # key by key: a model's own keys add to the top's
+            if isinstance(study.evaluation.get(mapping), dict) and isinstance(entry.evaluation.get(mapping), dict):
+                merged[mapping] = {**study.evaluation[mapping], **entry.evaluation[mapping]}
         specs.append(ModelSpec(name, sweep, _eval_spec(merged, where, f"{key}.evaluation")))
     return StudyConfig(
         source=where,
