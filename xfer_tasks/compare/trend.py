@@ -94,7 +94,7 @@ CLASSICAL = "classical (equal variances)"
 SPREAD_TOLERANCE = 1e-9  # relative: below any real score difference (one item in 10^6 is 1e-6)
 
 
-def no_spread(values: np.ndarray, scale: np.ndarray | float) -> bool:
+def no_spread(values: np.ndarray | float, scale: np.ndarray | float) -> bool:
     """True when ``values`` (residuals, deviations, standard errors) are all 0 up to rounding:
     below 1e-9 times the largest |score| in ``scale`` (at least 1, so absolute for scores in
     [0, 1]). The runs tie and no interval can be estimated from them."""
@@ -276,7 +276,7 @@ def k_means(
     else:
         sd, source, df = None, "none", 0
     best = int(np.argmax(means))
-    if sd is not None and no_spread(np.array([sd]), ys):
+    if sd is not None and no_spread(sd, ys):
         sd = 0.0  # the runs tie: no interval (module doc)
     lows: list[float | None] = [None] * len(levels)
     highs: list[float | None] = [None] * len(levels)
@@ -286,7 +286,7 @@ def k_means(
         for i, group in enumerate(groups):
             if group.size >= 2:  # this k's own spread: right when training noise differs by k
                 own = float(group.std(ddof=1))
-                if no_spread(np.array([own]), ys):
+                if no_spread(own, ys):
                     continue  # this k's runs tie: no interval for it
                 half = float(sps.t.ppf(0.5 + CONFIDENCE / 2, group.size - 1)) * own / math.sqrt(group.size)
             else:  # one run at this k: the pooled spread of the others
@@ -396,7 +396,7 @@ def versus_k0(
         return t, diff, se
 
     t_obs, diff, se = (a[0] for a in t_stats(ys[None, :]))
-    if any(no_spread(np.array([v]), ys) for v in se):  # a comparison of runs that tie: no estimate
+    if any(no_spread(v, ys) for v in se):  # a comparison of runs that tie: no estimate
         return None
     rng = np.random.default_rng(seed)
     maxima = []
@@ -566,7 +566,7 @@ def task_effects(task_sets: Sequence[Sequence[str]], y: Sequence[float]) -> list
         else:
             se, df = math.sqrt(sigma2 * float(xtx_inv[j, j])), float(n - p)
         t = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df))
-        if not se > SPREAD_TOLERANCE * max(1.0, float(np.max(np.abs(ys)))):
+        if no_spread(se, ys):
             return None  # a task whose runs all fit exactly: its interval would have zero width
         p_value = float(2 * sps.t.sf(abs(beta[j]) / se, df))
         out.append(TaskEffect(task, float(beta[j]), se, float(beta[j] - t * se),
